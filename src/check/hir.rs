@@ -1,0 +1,351 @@
+//! The checked rule set: names resolved to ids, lexicons loaded, the cascade
+//! ordered. Still close to the source (patterns are trees); the compile stage
+//! turns it into instructions.
+
+use crate::source::{SourceMap, Span};
+use crate::syntax::ast::{CasePolicy, CmpOp, Example, Literal, Scope};
+
+/// Index of a label (lexicon name or emitted label).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LabelId(pub u32);
+/// Index of a lexicon.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LexiconId(pub u32);
+/// Index of a rule, in load order (the order that breaks conflict ties).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuleId(pub u32);
+
+/// A checked rule set.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    /// Every file read.
+    pub sources: SourceMap,
+    /// Every label, lexicon names first.
+    pub labels: Vec<Label>,
+    /// Every lexicon.
+    pub lexicons: Vec<Lexicon>,
+    /// Every rule, in load order.
+    pub rules: Vec<Rule>,
+    /// The cascade: the order steps run in.
+    pub order: Vec<Step>,
+}
+
+/// One step of the cascade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Run a rule.
+    Rule(RuleId),
+    /// Build a per-document lexicon from the annotations found so far.
+    Derive(LexiconId),
+}
+
+/// A label: what annotations are called.
+#[derive(Debug, Clone)]
+pub struct Label {
+    /// Its name.
+    pub name: String,
+    /// The lexicon whose hits it names, if any.
+    pub lexicon: Option<LexiconId>,
+    /// Fields (or lexicon features) its annotations may carry, sorted.
+    pub fields: Vec<String>,
+    /// Whether its annotations go to the output (rule labels not starting with `_`).
+    pub output: bool,
+}
+
+/// A lexicon.
+#[derive(Debug, Clone)]
+pub struct Lexicon {
+    /// Its name.
+    pub name: String,
+    /// The label of its hits.
+    pub label: LabelId,
+    /// Case policy.
+    pub case: CasePolicy,
+    /// Its entries (empty for a derived lexicon).
+    pub entries: Vec<LexEntry>,
+    /// For `from Label.field forms [...]`.
+    pub derived: Option<Derived>,
+    /// The definition.
+    pub span: Span,
+}
+
+/// Where a derived lexicon comes from.
+#[derive(Debug, Clone)]
+pub struct Derived {
+    /// The source label.
+    pub label: LabelId,
+    /// The field of its annotations (whole span when `None`).
+    pub field: Option<String>,
+    /// Forms to derive.
+    pub forms: Vec<Form>,
+}
+
+/// A surface form derived from a found name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// The whole text.
+    Full,
+    /// Its first word.
+    First,
+    /// Its last word.
+    Last,
+    /// The initials of its capitalized words (`RAA` for `Reciprocal Access Agreement`).
+    Acronym,
+}
+
+/// One lexicon entry.
+#[derive(Debug, Clone)]
+pub struct LexEntry {
+    /// The entry as written.
+    pub text: String,
+    /// Its normalized token keys (case kept).
+    pub keys: Vec<String>,
+    /// Its features.
+    pub features: Vec<(String, Literal)>,
+}
+
+/// A checked rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Its name.
+    pub name: String,
+    /// The rule's span (its first line is the provenance line).
+    pub span: Span,
+    /// Its pattern.
+    pub pattern: Pat,
+    /// Capture names; a capture's index is its id.
+    pub captures: Vec<String>,
+    /// For each capture, the label it wraps when it wraps exactly one annotation reference.
+    pub capture_labels: Vec<Option<LabelId>>,
+    /// `where` conditions, all must hold.
+    pub conditions: Vec<Expr>,
+    /// `emit` clauses.
+    pub emits: Vec<Emit>,
+    /// `veto` labels.
+    pub vetoes: Vec<LabelId>,
+    /// Conflict priority (default 0).
+    pub priority: i64,
+    /// Match scope.
+    pub scope: Scope,
+    /// `keep all`.
+    pub keep_all: bool,
+    /// Labels the pattern reads.
+    pub reads: Vec<LabelId>,
+    /// Examples, unchecked (the rule-test runner uses them).
+    pub examples: Vec<Example>,
+}
+
+/// A checked emit.
+#[derive(Debug, Clone)]
+pub struct Emit {
+    /// The label.
+    pub label: LabelId,
+    /// Capture the annotation covers (the whole match when `None`).
+    pub at: Option<usize>,
+    /// Fields, in the order written.
+    pub fields: Vec<(String, Expr)>,
+}
+
+/// A checked pattern.
+#[derive(Debug, Clone)]
+pub enum Pat {
+    /// In order.
+    Seq(Vec<Pat>),
+    /// First that matches, in order of preference.
+    Alt(Vec<Pat>),
+    /// Repetition.
+    Repeat {
+        /// What repeats.
+        inner: Box<Pat>,
+        /// Fewest.
+        min: u32,
+        /// Most.
+        max: Option<u32>,
+        /// Prefer fewer.
+        lazy: bool,
+    },
+    /// A capture by index.
+    Capture(usize, Box<Pat>),
+    /// Zero-width context.
+    Context {
+        /// Must not match.
+        negated: bool,
+        /// After the position rather than before.
+        after: bool,
+        /// What must (not) stand there.
+        inner: Box<Pat>,
+    },
+    /// Start (`true`) or end of the scope.
+    Anchor(bool),
+    /// One token passing a test.
+    Token(Test),
+    /// One annotation of a label, starting here.
+    Annot {
+        /// The label.
+        label: LabelId,
+        /// Field constraints.
+        constraints: Vec<(String, Option<(CmpOp, Literal)>)>,
+    },
+}
+
+/// A test on one token.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Test {
+    /// Any token.
+    Any,
+    /// A built-in class.
+    Class(Class),
+    /// The token's normalized key equals this (lower-cased when `fold`).
+    Key {
+        /// The key.
+        key: String,
+        /// Compare lower-cased.
+        fold: bool,
+    },
+    /// The token's text matches the regex.
+    Regex {
+        /// Source.
+        source: String,
+        /// Case-insensitive.
+        fold: bool,
+    },
+    /// The token is inside an annotation of this label.
+    Covered(LabelId),
+    /// Length in characters compared with a number.
+    Len(CmpOp, i64),
+    /// A string property compared with a string.
+    Prop(Property, CmpOp, String),
+    /// Negation.
+    Not(Box<Test>),
+    /// All of them.
+    And(Vec<Test>),
+    /// Any of them.
+    Or(Vec<Test>),
+}
+
+/// String properties of a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Property {
+    /// Original text.
+    Text,
+    /// Lower-cased normalized text.
+    Lower,
+    /// Shape.
+    Shape,
+    /// Kind name.
+    Kind,
+}
+
+/// Built-in token classes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// First letter upper case.
+    Cap,
+    /// All letters upper case.
+    Upper,
+    /// All letters lower case.
+    Lower,
+    /// A number.
+    Num,
+    /// Contains a letter.
+    Word,
+    /// Punctuation.
+    Punct,
+    /// A symbol.
+    Symbol,
+    /// One capital letter, with or without a period.
+    Initial,
+}
+
+impl Class {
+    /// Looks a class up by any of its names.
+    pub fn from_name(name: &str) -> Option<Class> {
+        Some(match name {
+            "cap" | "capitalized" => Class::Cap,
+            "upper" => Class::Upper,
+            "lower" => Class::Lower,
+            "num" | "number" => Class::Num,
+            "word" => Class::Word,
+            "punct" | "punctuation" => Class::Punct,
+            "symbol" => Class::Symbol,
+            "initial" => Class::Initial,
+            _ => return None,
+        })
+    }
+
+    /// Every name a class goes by (for suggestions).
+    pub const NAMES: &'static [&'static str] = &[
+        "cap", "capitalized", "upper", "lower", "num", "number", "word", "punct", "punctuation", "symbol", "initial", "any", "_",
+    ];
+
+    /// The short name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::Cap => "cap",
+            Class::Upper => "upper",
+            Class::Lower => "lower",
+            Class::Num => "num",
+            Class::Word => "word",
+            Class::Punct => "punct",
+            Class::Symbol => "symbol",
+            Class::Initial => "initial",
+        }
+    }
+}
+
+/// A checked expression.
+#[derive(Debug, Clone)]
+pub enum Expr {
+    /// A constant.
+    Const(Literal),
+    /// A capture's span.
+    Capture(usize),
+    /// A field of the annotation a capture wraps.
+    Field(usize, String),
+    /// A list.
+    List(Vec<Expr>),
+    /// A function call.
+    Call(Func, Vec<Expr>),
+    /// `date(year: .., month: .., day: ..)`: arguments in that order, any absent.
+    Date(Box<[Option<Expr>; 3]>),
+    /// Comparison.
+    Compare(Box<Expr>, CmpOp, Box<Expr>),
+    /// All true.
+    And(Vec<Expr>),
+    /// Any true.
+    Or(Vec<Expr>),
+    /// Negation.
+    Not(Box<Expr>),
+}
+
+/// Built-in functions of one argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Func {
+    /// The text.
+    Text,
+    /// The text, lower-cased.
+    Lower,
+    /// The text, upper-cased.
+    Upper,
+    /// An integer from digits or number words.
+    Int,
+    /// Length in characters.
+    Len,
+}
+
+impl Func {
+    /// Looks a function up by name.
+    pub fn from_name(name: &str) -> Option<Func> {
+        Some(match name {
+            "text" => Func::Text,
+            "lower" => Func::Lower,
+            "upper" => Func::Upper,
+            "int" => Func::Int,
+            "len" => Func::Len,
+            _ => return None,
+        })
+    }
+
+    /// Function names, `date` included (for suggestions).
+    pub const NAMES: &'static [&'static str] = &["text", "lower", "upper", "int", "len", "date"];
+}

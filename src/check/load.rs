@@ -1,0 +1,170 @@
+//! Loading: paths in, parsed files out.
+//!
+//! A path may name a rule file or a folder (its `*.trawl` files, sorted).
+//! `import "x.trawl"` is resolved against the importing file's folder and
+//! each file is loaded once, in a deterministic order (the order rule ties are
+//! broken by). Files come from a [`Files`] source: the disk, or the rule packs
+//! embedded in the binary.
+
+use crate::diag::Diagnostic;
+use crate::source::{SourceMap, Span};
+use crate::syntax::{self, ast};
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+/// Where rule and lexicon files are read from.
+pub trait Files {
+    /// Reads a whole file.
+    fn read(&self, path: &Path) -> io::Result<String>;
+    /// If `path` is a folder, the rule files directly in it, sorted.
+    fn rule_files_in(&self, path: &Path) -> Option<io::Result<Vec<PathBuf>>>;
+}
+
+/// The file system.
+pub struct DiskFiles;
+
+impl Files for DiskFiles {
+    fn read(&self, path: &Path) -> io::Result<String> {
+        let bytes = std::fs::read(path)?;
+        String::from_utf8(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("not valid UTF-8 (byte {})", e.utf8_error().valid_up_to())))
+    }
+
+    fn rule_files_in(&self, path: &Path) -> Option<io::Result<Vec<PathBuf>>> {
+        if !path.is_dir() {
+            return None;
+        }
+        Some((|| {
+            let mut files = Vec::new();
+            for entry in std::fs::read_dir(path)? {
+                let p = entry?.path();
+                if p.extension().is_some_and(|e| e == "trawl") && p.is_file() {
+                    files.push(p);
+                }
+            }
+            files.sort();
+            Ok(files)
+        })())
+    }
+}
+
+/// Files compiled into the binary: `(path, contents)` pairs.
+pub struct EmbeddedFiles(pub &'static [(&'static str, &'static str)]);
+
+impl Files for EmbeddedFiles {
+    fn read(&self, path: &Path) -> io::Result<String> {
+        let want = clean(path);
+        self.0
+            .iter()
+            .find(|(p, _)| Path::new(p) == want)
+            .map(|(_, text)| text.to_string())
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file in the bundled rules"))
+    }
+
+    fn rule_files_in(&self, path: &Path) -> Option<io::Result<Vec<PathBuf>>> {
+        let dir = clean(path);
+        let mut files: Vec<PathBuf> = self
+            .0
+            .iter()
+            .map(|(p, _)| PathBuf::from(p))
+            .filter(|p| p.parent() == Some(dir.as_path()) && p.extension().is_some_and(|e| e == "trawl"))
+            .collect();
+        if files.is_empty() {
+            return None;
+        }
+        files.sort();
+        Some(Ok(files))
+    }
+}
+
+/// Removes `.` and resolves `..` lexically.
+pub fn clean(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// The parsed files of a rule set.
+pub struct Loaded {
+    /// Every file read.
+    pub sources: SourceMap,
+    /// Parsed rule files, in load order.
+    pub files: Vec<ast::RuleFile>,
+}
+
+/// Loads the rule files named by `paths` and everything they import.
+pub fn load(paths: &[PathBuf], files: &dyn Files, diags: &mut Vec<Diagnostic>) -> Loaded {
+    let mut loaded = Loaded { sources: SourceMap::new(), files: Vec::new() };
+    for path in paths {
+        let path = clean(path);
+        match files.rule_files_in(&path) {
+            Some(Ok(list)) => {
+                if list.is_empty() {
+                    diags.push(Diagnostic::error_nowhere(format!("{}: the folder has no .trawl files", path.display())));
+                }
+                for p in list {
+                    load_file(&p, None, files, &mut loaded, diags);
+                }
+            }
+            Some(Err(e)) => diags.push(Diagnostic::error_nowhere(format!("{}: {e}", path.display()))),
+            None => load_file(&path, None, files, &mut loaded, diags),
+        }
+    }
+    loaded
+}
+
+fn load_file(path: &Path, from: Option<Span>, files: &dyn Files, loaded: &mut Loaded, diags: &mut Vec<Diagnostic>) {
+    if loaded.sources.find(path).is_some() {
+        return;
+    }
+    let text = match files.read(path) {
+        Ok(t) => t,
+        Err(e) => {
+            let msg = format!("cannot read rule file `{}`: {}", path.display(), io_message(&e));
+            diags.push(match from {
+                Some(span) => Diagnostic::error(span, msg),
+                None => Diagnostic::error_nowhere(msg),
+            });
+            return;
+        }
+    };
+    let id = loaded.sources.add(path.display().to_string(), path, text);
+    let parsed = syntax::parse(id, &loaded.sources.get(id).text);
+    match parsed {
+        Ok(file) => {
+            let imports: Vec<ast::StrLit> = file
+                .items
+                .iter()
+                .filter_map(|i| match i {
+                    ast::Item::Import(p) => Some(p.clone()),
+                    _ => None,
+                })
+                .collect();
+            loaded.files.push(file);
+            let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            for imp in imports {
+                let target = clean(&dir.join(&imp.value));
+                load_file(&target, Some(imp.span), files, loaded, diags);
+            }
+        }
+        Err(errs) => diags.extend(errs),
+    }
+}
+
+/// An I/O error in plain words.
+pub fn io_message(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => "no such file".into(),
+        io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}

@@ -1,0 +1,337 @@
+//! Compile: a checked [`RuleSet`] in, an immutable [`Program`] out.
+//!
+//! Each rule's pattern becomes a flat list of VM instructions (a Thompson
+//! NFA over tokens, run by a Pike VM in `exec`), token tests are deduplicated
+//! into one table, every literal and lexicon token is interned into one
+//! vocabulary so that a token test is an integer comparison, static lexicons
+//! become token-level Aho-Corasick automata, and each rule gets the set of
+//! tests and labels that can start a match, so it is only tried where it can
+//! start. The program is `Send + Sync`; per-thread state lives in
+//! [`crate::exec::Scratch`].
+
+mod automaton;
+mod program;
+
+pub use automaton::TokenAutomaton;
+pub use program::*;
+
+use crate::check::hir::{self, Class, LabelId, Pat, RuleSet, Test};
+use crate::diag::Diagnostic;
+use crate::syntax::ast::CasePolicy;
+use regex::Regex;
+use rustc_hash::FxHashMap;
+
+/// Patterns larger than this (after expanding counted repetitions) are refused.
+pub const MAX_RULE_INSTS: usize = 100_000;
+
+/// Compiles a user regex with the limits that keep it cheap: 1 KiB of
+/// source, 1 MiB of compiled program, nesting of 64.
+pub fn build_regex(source: &str, fold: bool) -> Result<Regex, String> {
+    if source.len() > 1024 {
+        return Err("longer than 1024 bytes".into());
+    }
+    regex::RegexBuilder::new(source)
+        .case_insensitive(fold)
+        .size_limit(1 << 20)
+        .dfa_size_limit(2 << 20)
+        .nest_limit(64)
+        .build()
+        .map_err(|e| match e {
+            regex::Error::Syntax(s) => s.lines().last().unwrap_or("syntax error").trim_start_matches("error: ").to_string(),
+            regex::Error::CompiledTooBig(n) => format!("compiles to more than {n} bytes"),
+            other => other.to_string(),
+        })
+}
+
+/// Compiles a checked rule set.
+pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
+    let mut c = Compiler::default();
+    let mut diags = vec![];
+    // Vocabulary: every lexicon key, exact and folded as the case policy needs.
+    let mut exact_entries = vec![];
+    let mut fold_entries = vec![];
+    for (li, lex) in set.lexicons.iter().enumerate() {
+        for (ei, e) in lex.entries.iter().enumerate() {
+            let fold = match lex.case {
+                CasePolicy::Exact => false,
+                CasePolicy::Ignore { above: None } => true,
+                CasePolicy::Ignore { above: Some(n) } => e.text.chars().count() > n as usize,
+            };
+            let ids: Vec<u32> = e
+                .keys
+                .iter()
+                .map(|k| {
+                    if fold {
+                        let mut f = String::new();
+                        crate::text::fold_case(k, &mut f);
+                        c.intern(&f)
+                    } else {
+                        c.intern(k)
+                    }
+                })
+                .collect();
+            let target = if fold { &mut fold_entries } else { &mut exact_entries };
+            target.push((ids, LexHit { lexicon: hir::LexiconId(li as u32), entry: ei as u32 }));
+        }
+    }
+    let mut rules = Vec::with_capacity(set.rules.len());
+    for (ri, r) in set.rules.iter().enumerate() {
+        let mut insts = vec![Inst::Save(0)];
+        c.pat(&r.pattern, &mut insts, false);
+        insts.push(Inst::Save(1));
+        insts.push(Inst::Match);
+        if insts.len() > MAX_RULE_INSTS {
+            let s = r.span;
+            let head = crate::source::Span { end: s.start + set.sources.snippet(s).find('{').unwrap_or(0) as u32, ..s };
+            diags.push(
+                Diagnostic::error(head, format!("rule `{}` is too large: {} instructions after expanding repetitions (limit {MAX_RULE_INSTS})", r.name, insts.len()))
+                    .hint("use smaller counts in `{m,n}`, or `*`/`+`, which stay within the scope anyway"),
+            );
+        }
+        let start = c.first_set(&r.pattern);
+        rules.push(CompiledRule { rule: hir::RuleId(ri as u32), insts, slots: 2 + 3 * r.captures.len() as u32, start });
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let exact = TokenAutomaton::new(&exact_entries);
+    let fold = TokenAutomaton::new(&fold_entries);
+    let regexes = c.regex_sources.iter().map(|(s, f)| build_regex(s, *f).expect("checked")).collect();
+    let uses_covered = c.covered;
+    Ok(Program { set, vocab: c.vocab, tests: c.tests, regexes, contexts: c.contexts, rules, exact, fold, uses_covered, constraints: c.constraints })
+}
+
+#[derive(Default)]
+struct Compiler {
+    vocab: FxHashMap<String, u32>,
+    tests: Vec<CTest>,
+    test_ids: FxHashMap<String, u32>,
+    regex_sources: Vec<(String, bool)>,
+    contexts: Vec<ContextProg>,
+    constraints: Vec<Vec<(String, Option<(crate::syntax::ast::CmpOp, crate::syntax::ast::Literal)>)>>,
+    covered: Vec<LabelId>,
+}
+
+impl Compiler {
+    fn intern(&mut self, key: &str) -> u32 {
+        let n = self.vocab.len() as u32;
+        *self.vocab.entry(key.to_string()).or_insert(n)
+    }
+
+    fn ctest(&mut self, t: &Test) -> CTest {
+        match t {
+            Test::Any => CTest::Any,
+            Test::Class(c) => CTest::Class(*c),
+            Test::Key { key, fold } => CTest::Key { id: self.intern(key), fold: *fold },
+            Test::Regex { source, fold } => {
+                let i = match self.regex_sources.iter().position(|(s, f)| s == source && f == fold) {
+                    Some(i) => i,
+                    None => {
+                        self.regex_sources.push((source.clone(), *fold));
+                        self.regex_sources.len() - 1
+                    }
+                };
+                CTest::Regex(i as u32)
+            }
+            Test::Covered(l) => {
+                if !self.covered.contains(l) {
+                    self.covered.push(*l);
+                }
+                CTest::Covered(*l)
+            }
+            Test::Len(op, n) => CTest::Len(*op, *n),
+            Test::Prop(p, op, s) => {
+                let mut key = String::new();
+                match p {
+                    hir::Property::Lower => crate::text::fold_case(s, &mut key),
+                    _ => key.push_str(s),
+                }
+                CTest::Prop(*p, *op, key)
+            }
+            Test::Not(inner) => CTest::Not(Box::new(self.ctest(inner))),
+            Test::And(items) => CTest::And(items.iter().map(|i| self.ctest(i)).collect()),
+            Test::Or(items) => CTest::Or(items.iter().map(|i| self.ctest(i)).collect()),
+        }
+    }
+
+    fn test_id(&mut self, t: &Test) -> u32 {
+        let ct = self.ctest(t);
+        let key = format!("{ct:?}");
+        if let Some(&id) = self.test_ids.get(&key) {
+            return id;
+        }
+        let id = self.tests.len() as u32;
+        self.tests.push(ct);
+        self.test_ids.insert(key, id);
+        id
+    }
+
+    fn pat(&mut self, p: &Pat, out: &mut Vec<Inst>, reverse: bool) {
+        if out.len() > MAX_RULE_INSTS {
+            return;
+        }
+        match p {
+            Pat::Seq(items) => {
+                if reverse {
+                    for i in items.iter().rev() {
+                        self.pat(i, out, reverse);
+                    }
+                } else {
+                    for i in items {
+                        self.pat(i, out, reverse);
+                    }
+                }
+            }
+            Pat::Alt(items) => {
+                let mut jumps = vec![];
+                for (k, item) in items.iter().enumerate() {
+                    if k + 1 < items.len() {
+                        let split = out.len();
+                        out.push(Inst::Split(0, 0));
+                        self.pat(item, out, reverse);
+                        jumps.push(out.len());
+                        out.push(Inst::Jmp(0));
+                        let next = out.len() as u32;
+                        out[split] = Inst::Split(split as u32 + 1, next);
+                    } else {
+                        self.pat(item, out, reverse);
+                    }
+                }
+                let end = out.len() as u32;
+                for j in jumps {
+                    out[j] = Inst::Jmp(end);
+                }
+            }
+            Pat::Repeat { inner, min, max, lazy } => {
+                for _ in 0..*min {
+                    self.pat(inner, out, reverse);
+                    if out.len() > MAX_RULE_INSTS {
+                        return;
+                    }
+                }
+                match max {
+                    None => {
+                        let split = out.len();
+                        out.push(Inst::Split(0, 0));
+                        self.pat(inner, out, reverse);
+                        out.push(Inst::Jmp(split as u32));
+                        let exit = out.len() as u32;
+                        let body = split as u32 + 1;
+                        out[split] = if *lazy { Inst::Split(exit, body) } else { Inst::Split(body, exit) };
+                    }
+                    Some(max) => {
+                        let mut splits = vec![];
+                        for _ in *min..*max {
+                            splits.push(out.len());
+                            out.push(Inst::Split(0, 0));
+                            self.pat(inner, out, reverse);
+                            if out.len() > MAX_RULE_INSTS {
+                                return;
+                            }
+                        }
+                        let exit = out.len() as u32;
+                        for s in splits {
+                            let body = s as u32 + 1;
+                            out[s] = if *lazy { Inst::Split(exit, body) } else { Inst::Split(body, exit) };
+                        }
+                    }
+                }
+            }
+            Pat::Capture(i, inner) => {
+                let base = 2 + 3 * *i as u32;
+                out.push(Inst::Save(base));
+                if let Pat::Annot { label, constraints } = inner.as_ref() {
+                    let cons = self.cons(constraints);
+                    out.push(Inst::Annot { label: *label, cons, slot: base + 2 });
+                } else {
+                    self.pat(inner, out, reverse);
+                }
+                out.push(Inst::Save(base + 1));
+            }
+            Pat::Context { negated, after, inner } => {
+                let mut insts = vec![];
+                self.pat(inner, &mut insts, !*after);
+                insts.push(Inst::Match);
+                let id = self.contexts.len() as u32;
+                self.contexts.push(ContextProg { insts, reverse: !*after });
+                out.push(Inst::Context { ctx: id, negated: *negated });
+            }
+            Pat::Anchor(start) => out.push(if *start { Inst::AssertStart } else { Inst::AssertEnd }),
+            Pat::Token(t) => {
+                let id = self.test_id(t);
+                out.push(Inst::Token(id));
+            }
+            Pat::Annot { label, constraints } => {
+                let cons = self.cons(constraints);
+                out.push(Inst::Annot { label: *label, cons, slot: NO_SLOT });
+            }
+        }
+    }
+
+    fn cons(&mut self, c: &[(String, Option<(crate::syntax::ast::CmpOp, crate::syntax::ast::Literal)>)]) -> u32 {
+        if c.is_empty() {
+            return NO_SLOT;
+        }
+        self.constraints.push(c.to_vec());
+        self.constraints.len() as u32 - 1
+    }
+
+    /// What can start a match: tests on the first token and labels of annotations starting there.
+    fn first_set(&mut self, p: &Pat) -> StartSet {
+        let mut s = StartSet::default();
+        self.first(p, &mut s);
+        s.keys.sort_unstable();
+        s.keys.dedup();
+        s.tests.sort_unstable();
+        s.tests.dedup();
+        s.labels.sort_unstable();
+        s.labels.dedup();
+        s
+    }
+
+    /// Adds the first set of `p` to `s`; returns whether `p` is nullable.
+    fn first(&mut self, p: &Pat, s: &mut StartSet) -> bool {
+        match p {
+            Pat::Seq(items) => {
+                for i in items {
+                    if !self.first(i, s) {
+                        return false;
+                    }
+                }
+                true
+            }
+            Pat::Alt(items) => {
+                let mut any = false;
+                for i in items {
+                    any |= self.first(i, s);
+                }
+                any
+            }
+            Pat::Repeat { inner, min, .. } => self.first(inner, s) || *min == 0,
+            Pat::Capture(_, inner) => self.first(inner, s),
+            Pat::Context { .. } | Pat::Anchor(_) => true,
+            Pat::Token(Test::Any) => {
+                s.any = true;
+                false
+            }
+            Pat::Token(t @ Test::Key { key, fold }) => {
+                let _ = t;
+                let id = self.intern(key);
+                s.keys.push((id, *fold));
+                false
+            }
+            Pat::Token(Test::Class(Class::Cap)) | Pat::Token(_) => {
+                let id = self.test_id(match p {
+                    Pat::Token(t) => t,
+                    _ => unreachable!(),
+                });
+                s.tests.push(id);
+                false
+            }
+            Pat::Annot { label, .. } => {
+                s.labels.push(*label);
+                false
+            }
+        }
+    }
+}

@@ -1,0 +1,279 @@
+//! The compiled program and its listing.
+
+use super::TokenAutomaton;
+use crate::check::hir::{Class, LabelId, LexiconId, Property, RuleId, RuleSet, Step};
+use crate::syntax::ast::{CmpOp, Literal};
+use regex::Regex;
+use rustc_hash::FxHashMap;
+use std::fmt;
+
+/// Marks an absent slot or constraint table.
+pub const NO_SLOT: u32 = u32::MAX;
+
+/// A compiled, immutable rule set. Share it across threads; give each thread
+/// its own [`crate::exec::Scratch`].
+#[derive(Debug)]
+pub struct Program {
+    /// The checked rule set it came from (names, fields, provenance).
+    pub set: RuleSet,
+    /// Every literal and lexicon token key, interned.
+    pub vocab: FxHashMap<String, u32>,
+    /// Token tests, deduplicated.
+    pub tests: Vec<CTest>,
+    /// Regexes used by tests.
+    pub regexes: Vec<Regex>,
+    /// Context sub-programs (`before`/`after`).
+    pub contexts: Vec<ContextProg>,
+    /// Compiled rules, indexed by [`RuleId`].
+    pub rules: Vec<CompiledRule>,
+    /// Entries matched with their case.
+    pub exact: TokenAutomaton,
+    /// Entries matched case-insensitively.
+    pub fold: TokenAutomaton,
+    /// Labels that `[Label]` token tests look at.
+    pub uses_covered: Vec<LabelId>,
+    /// Field constraints on annotation references.
+    pub constraints: Vec<Vec<(String, Option<(CmpOp, Literal)>)>>,
+}
+
+/// A lexicon hit: which entry of which lexicon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LexHit {
+    /// The lexicon.
+    pub lexicon: LexiconId,
+    /// Index of the entry in it.
+    pub entry: u32,
+}
+
+/// A compiled token test.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CTest {
+    /// Any token.
+    Any,
+    /// A class.
+    Class(Class),
+    /// Vocabulary id of the token's key (folded when `fold`).
+    Key {
+        /// The id.
+        id: u32,
+        /// Compare the folded key.
+        fold: bool,
+    },
+    /// Index into [`Program::regexes`].
+    Regex(u32),
+    /// Inside an annotation of the label.
+    Covered(LabelId),
+    /// Character length.
+    Len(CmpOp, i64),
+    /// String property.
+    Prop(Property, CmpOp, String),
+    /// Negation.
+    Not(Box<CTest>),
+    /// All.
+    And(Vec<CTest>),
+    /// Any.
+    Or(Vec<CTest>),
+}
+
+/// A VM instruction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inst {
+    /// Consume one token passing test N.
+    Token(u32),
+    /// Consume one annotation of the label starting here (constraints table `cons`), recording its id in `slot`.
+    Annot {
+        /// The label.
+        label: LabelId,
+        /// Constraint table, or [`NO_SLOT`].
+        cons: u32,
+        /// Slot for the annotation id, or [`NO_SLOT`].
+        slot: u32,
+    },
+    /// Continue at both; the first is preferred.
+    Split(u32, u32),
+    /// Continue at.
+    Jmp(u32),
+    /// Record the position in a slot.
+    Save(u32),
+    /// Only at the start of the scope.
+    AssertStart,
+    /// Only at the end of the scope.
+    AssertEnd,
+    /// A context sub-program must (not) match here.
+    Context {
+        /// Index into [`Program::contexts`].
+        ctx: u32,
+        /// `not before`/`not after`.
+        negated: bool,
+    },
+    /// A match.
+    Match,
+}
+
+/// A `before(...)`/`after(...)` sub-program, anchored at the position it is asked about.
+#[derive(Debug, Clone)]
+pub struct ContextProg {
+    /// Its instructions, ending in `Match`.
+    pub insts: Vec<Inst>,
+    /// Runs right to left (for `before`).
+    pub reverse: bool,
+}
+
+/// What can start a rule's match.
+#[derive(Debug, Clone, Default)]
+pub struct StartSet {
+    /// Any token can.
+    pub any: bool,
+    /// Vocabulary ids (exact or folded) of first tokens.
+    pub keys: Vec<(u32, bool)>,
+    /// Other first-token tests.
+    pub tests: Vec<u32>,
+    /// Labels whose annotations can start a match.
+    pub labels: Vec<LabelId>,
+}
+
+/// One compiled rule.
+#[derive(Debug, Clone)]
+pub struct CompiledRule {
+    /// The rule.
+    pub rule: RuleId,
+    /// Its instructions: `Save(0) pattern Save(1) Match`.
+    pub insts: Vec<Inst>,
+    /// Slots per thread: match start and end, then start, end and annotation id per capture.
+    pub slots: u32,
+    /// What can start it.
+    pub start: StartSet,
+}
+
+impl Program {
+    fn label(&self, l: LabelId) -> &str {
+        &self.set.labels[l.0 as usize].name
+    }
+
+    fn fmt_test(&self, t: &CTest, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match t {
+            CTest::Any => write!(f, "any"),
+            CTest::Class(c) => write!(f, "{}", c.as_str()),
+            CTest::Key { id, fold } => {
+                let key = self.vocab.iter().find(|(_, v)| **v == *id).map_or("?", |(k, _)| k.as_str());
+                write!(f, "{key:?}{}", if *fold { "i" } else { "" })
+            }
+            CTest::Regex(i) => write!(f, "/{}/", self.regexes[*i as usize].as_str()),
+            CTest::Covered(l) => write!(f, "in {}", self.label(*l)),
+            CTest::Len(op, n) => write!(f, "len {} {n}", op.as_str()),
+            CTest::Prop(p, op, s) => write!(f, "{p:?} {} {s:?}", op.as_str()),
+            CTest::Not(inner) => {
+                write!(f, "!")?;
+                self.fmt_test(inner, f)
+            }
+            CTest::And(items) | CTest::Or(items) => {
+                let op = if matches!(t, CTest::And(_)) { " & " } else { " | " };
+                write!(f, "(")?;
+                for (i, x) in items.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, "{op}")?;
+                    }
+                    self.fmt_test(x, f)?;
+                }
+                write!(f, ")")
+            }
+        }
+    }
+
+    fn fmt_insts(&self, insts: &[Inst], indent: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (pc, inst) in insts.iter().enumerate() {
+            write!(f, "{indent}{pc:04} ")?;
+            match inst {
+                Inst::Token(t) => {
+                    write!(f, "token ")?;
+                    self.fmt_test(&self.tests[*t as usize], f)?;
+                }
+                Inst::Annot { label, cons, slot } => {
+                    write!(f, "annot {}", self.label(*label))?;
+                    if *cons != NO_SLOT {
+                        for (k, v) in &self.constraints[*cons as usize] {
+                            match v {
+                                Some((op, lit)) => write!(f, " ({k} {} {lit})", op.as_str())?,
+                                None => write!(f, " ({k})")?,
+                            }
+                        }
+                    }
+                    if *slot != NO_SLOT {
+                        write!(f, " -> slot {slot}")?;
+                    }
+                }
+                Inst::Split(a, b) => write!(f, "split {a:04}, {b:04}")?,
+                Inst::Jmp(a) => write!(f, "jmp {a:04}")?,
+                Inst::Save(s) => write!(f, "save {s}")?,
+                Inst::AssertStart => write!(f, "assert scope-start")?,
+                Inst::AssertEnd => write!(f, "assert scope-end")?,
+                Inst::Context { ctx, negated } => {
+                    let c = &self.contexts[*ctx as usize];
+                    let side = if c.reverse { "before" } else { "after" };
+                    writeln!(f, "{}{side} (context {ctx})", if *negated { "not " } else { "" })?;
+                    self.fmt_insts(&c.insts, &format!("{indent}     | "), f)?;
+                    continue;
+                }
+                Inst::Match => write!(f, "match")?,
+            }
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+}
+
+/// The listing: labels, lexicons, cascade order, then each rule's instructions.
+impl fmt::Display for Program {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "labels:")?;
+        for l in &self.set.labels {
+            let kind = if l.lexicon.is_some() { "lexicon" } else if l.output { "output" } else { "internal" };
+            write!(f, "  {} ({kind})", l.name)?;
+            if !l.fields.is_empty() {
+                write!(f, " fields: {}", l.fields.join(", "))?;
+            }
+            writeln!(f)?;
+        }
+        writeln!(f, "lexicons:")?;
+        for lex in &self.set.lexicons {
+            match &lex.derived {
+                Some(d) => writeln!(f, "  {} derived from {}{} {:?}", lex.name, self.label(d.label), d.field.as_ref().map_or(String::new(), |x| format!(".{x}")), d.forms)?,
+                None => writeln!(f, "  {} {} entries, case {:?}", lex.name, lex.entries.len(), lex.case)?,
+            }
+        }
+        writeln!(f, "automata: exact {} entries / {} states, folded {} entries / {} states", self.exact.len(), self.exact.states(), self.fold.len(), self.fold.states())?;
+        writeln!(f, "cascade:")?;
+        for (i, s) in self.set.order.iter().enumerate() {
+            match s {
+                Step::Rule(r) => writeln!(f, "  {i}. rule {}", self.set.rules[r.0 as usize].name)?,
+                Step::Derive(l) => writeln!(f, "  {i}. derive lexicon {}", self.set.lexicons[l.0 as usize].name)?,
+            }
+        }
+        for cr in &self.rules {
+            let r = &self.set.rules[cr.rule.0 as usize];
+            writeln!(f, "\nrule {} ({}) scope {} priority {}{}", r.name, self.set.sources.location(r.span), r.scope.as_str(), r.priority, if r.keep_all { " keep all" } else { "" })?;
+            if !r.captures.is_empty() {
+                let caps: Vec<String> = r.captures.iter().enumerate().map(|(i, c)| format!("{c}={}", 2 + 3 * i)).collect();
+                writeln!(f, "  captures: {}", caps.join(" "))?;
+            }
+            write!(f, "  starts at:")?;
+            if cr.start.any {
+                write!(f, " any token")?;
+            }
+            for (id, fold) in &cr.start.keys {
+                self.fmt_test(&CTest::Key { id: *id, fold: *fold }, &mut *f).map(|_| ())?;
+                write!(f, " ")?;
+            }
+            for t in &cr.start.tests {
+                write!(f, " ")?;
+                self.fmt_test(&self.tests[*t as usize], f)?;
+            }
+            for l in &cr.start.labels {
+                write!(f, " {}", self.label(*l))?;
+            }
+            writeln!(f)?;
+            self.fmt_insts(&cr.insts, "  ", f)?;
+        }
+        Ok(())
+    }
+}

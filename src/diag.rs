@@ -1,0 +1,144 @@
+//! Diagnostics: errors and warnings about rule files, as data.
+//!
+//! A [`Diagnostic`] has a severity, a message, a primary [`Span`], optional
+//! secondary labels and hints. Every stage returns all the problems it found
+//! in a list; rendering happens only at the edge ([`render`]), in the style of
+//! rustc: `file:line:col`, the source line, a caret under the span, hints.
+
+use crate::source::{SourceMap, Span};
+use std::fmt::Write;
+
+/// How bad a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// The rule set cannot be used.
+    Error,
+    /// The rule set works but something is probably wrong.
+    Warning,
+}
+
+/// One problem in a rule file.
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// One sentence, lower case, no trailing period.
+    pub message: String,
+    /// Where the problem is; `None` for problems with no place (a missing file given on the command line).
+    pub span: Option<Span>,
+    /// Other places worth showing, each with a short note.
+    pub labels: Vec<(Span, String)>,
+    /// Suggestions such as "did you mean `Title`?".
+    pub hints: Vec<String>,
+}
+
+impl Diagnostic {
+    /// An error at a span.
+    pub fn error(span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic { severity: Severity::Error, message: message.into(), span: Some(span), labels: vec![], hints: vec![] }
+    }
+
+    /// An error without a place in a file.
+    pub fn error_nowhere(message: impl Into<String>) -> Diagnostic {
+        Diagnostic { severity: Severity::Error, message: message.into(), span: None, labels: vec![], hints: vec![] }
+    }
+
+    /// Adds a hint.
+    pub fn hint(mut self, hint: impl Into<String>) -> Diagnostic {
+        self.hints.push(hint.into());
+        self
+    }
+
+    /// Adds a secondary label.
+    pub fn label(mut self, span: Span, note: impl Into<String>) -> Diagnostic {
+        self.labels.push((span, note.into()));
+        self
+    }
+}
+
+/// Whether any diagnostic in the list is an error.
+pub fn has_errors(diags: &[Diagnostic]) -> bool {
+    diags.iter().any(|d| d.severity == Severity::Error)
+}
+
+/// Renders diagnostics as plain text (no colour), rustc style.
+pub fn render(sources: &SourceMap, diags: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in diags {
+        render_one(&mut out, sources, d);
+    }
+    out
+}
+
+fn render_one(out: &mut String, sources: &SourceMap, d: &Diagnostic) {
+    let sev = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    let _ = writeln!(out, "{sev}: {}", d.message);
+    if let Some(span) = d.span {
+        snippet(out, sources, span, "");
+    }
+    for (span, note) in &d.labels {
+        snippet(out, sources, *span, note);
+    }
+    for h in &d.hints {
+        let _ = writeln!(out, "  = help: {h}");
+    }
+    out.push('\n');
+}
+
+fn snippet(out: &mut String, sources: &SourceMap, span: Span, note: &str) {
+    let file = sources.get(span.file);
+    let (line, col) = file.line_col(span.start);
+    let (end_line, end_col) = file.line_col(span.end);
+    let text = file.line_text(line);
+    let gutter = line.to_string().len();
+    let pad = " ".repeat(gutter);
+    let _ = writeln!(out, "{pad}--> {}:{line}:{col}", file.name);
+    let _ = writeln!(out, "{pad} |");
+    let _ = writeln!(out, "{line} | {text}");
+    let width = if end_line == line { end_col.saturating_sub(col).max(1) } else { (text.chars().count() + 1).saturating_sub(col).max(1) };
+    let lead: String = text.chars().take(col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+    let sep = if note.is_empty() { "" } else { " " };
+    let _ = writeln!(out, "{pad} | {lead}{}{sep}{note}", "^".repeat(width));
+}
+
+/// The closest name to `name` among `candidates`, if it is close enough to suggest.
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut best: Option<(usize, &str)> = None;
+    let lower = name.to_lowercase();
+    for c in candidates {
+        let d = edit_distance(&lower, &c.to_lowercase());
+        let limit = ((name.chars().count().max(c.chars().count()) + 2) / 3).max(1);
+        if d <= limit && best.is_none_or(|(bd, bc)| d < bd || (d == bd && c < bc)) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, &cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names() {
+        assert_eq!(did_you_mean("Titel", ["Title", "Place"]), Some("Title"));
+        assert_eq!(did_you_mean("Zebra", ["Title", "Place"]), None);
+    }
+}

@@ -1,0 +1,280 @@
+//! The Pike VM over tokens.
+//!
+//! Threads advance in lockstep, one token per step, in priority order; two
+//! threads at the same instruction and position are merged (the first wins),
+//! so a step costs at most one visit per instruction and a search is linear
+//! in the tokens. An annotation reference spans several tokens: the thread
+//! that takes it waits, still in its place in the priority order, until the
+//! step where the annotation ends. Context sub-programs (`before`/`after`) run
+//! anchored at the position asked about, right to left for `before`, and
+//! their answers are memoized per position.
+
+use super::{constraints_hold, test, Cx};
+use crate::compile::{Inst, NO_SLOT};
+use rustc_hash::FxHashMap;
+
+const ACTIVE: u32 = u32::MAX;
+
+#[derive(Default)]
+struct Threads {
+    /// (pc, wait target or ACTIVE)
+    list: Vec<(u32, u32)>,
+    /// `slots` values per thread, in list order.
+    slots: Vec<u32>,
+    /// Generation stamp per pc: visited at this position.
+    seen: Vec<u32>,
+    generation: u32,
+}
+
+impl Threads {
+    fn reset(&mut self, ninsts: usize) {
+        self.list.clear();
+        self.slots.clear();
+        if self.seen.len() < ninsts {
+            self.seen.resize(ninsts, 0);
+        }
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            self.seen.fill(0);
+            self.generation = 1;
+        }
+    }
+
+    fn push(&mut self, pc: u32, wait: u32, slots: &[u32]) {
+        self.list.push((pc, wait));
+        self.slots.extend_from_slice(slots);
+    }
+}
+
+enum Frame {
+    Explore(u32),
+    Restore(u32, u32),
+}
+
+/// VM scratch space.
+#[derive(Default)]
+pub(crate) struct Vm {
+    clist: Threads,
+    nlist: Threads,
+    stack: Vec<Frame>,
+    work: Vec<u32>,
+}
+
+impl Vm {
+    /// Finds the leftmost-first match starting at one of `starts` (sorted, all
+    /// inside `bounds`), scanning forward. Returns the match's slots.
+    pub(crate) fn search(
+        &mut self,
+        cx: &Cx,
+        insts: &[Inst],
+        nslots: usize,
+        bounds: (u32, u32),
+        starts: &[u32],
+        memo: &mut FxHashMap<(u32, u32), bool>,
+    ) -> Option<Vec<u32>> {
+        run(self, cx, insts, nslots, bounds, starts, false, true, memo).then(|| self.work.clone())
+    }
+}
+
+/// The shared engine. With `leftmost` it runs the main search and leaves the
+/// match's slots in `vm.work`; without, it answers whether the (anchored,
+/// single-start) program matches at all.
+#[allow(clippy::too_many_arguments)]
+fn run(
+    vm: &mut Vm,
+    cx: &Cx,
+    insts: &[Inst],
+    nslots: usize,
+    bounds: (u32, u32),
+    starts: &[u32],
+    reverse: bool,
+    leftmost: bool,
+    memo: &mut FxHashMap<(u32, u32), bool>,
+) -> bool {
+    let (lo, hi) = bounds;
+    let Some(&first) = starts.first() else { return false };
+    vm.clist.reset(insts.len());
+    vm.nlist.reset(insts.len());
+    let mut matched: Option<Vec<u32>> = None;
+    let mut next_start = 0usize;
+    let mut pos = first;
+    let fresh = vec![NO_SLOT; nslots];
+    loop {
+        if matched.is_none() && next_start < starts.len() && starts[next_start] == pos {
+            next_start += 1;
+            let mut work = fresh.clone();
+            add(vm, cx, insts, &mut work, 0, pos, bounds, reverse, memo, true);
+        }
+        if vm.clist.list.is_empty() {
+            if matched.is_some() || next_start >= starts.len() {
+                break;
+            }
+            vm.clist.reset(insts.len());
+            pos = starts[next_start];
+            continue;
+        }
+        let can_step = if reverse { pos > lo } else { pos < hi };
+        let next = if reverse { pos.wrapping_sub(1) } else { pos + 1 };
+        vm.nlist.reset(insts.len());
+        let clist = std::mem::take(&mut vm.clist);
+        let mut stop = false;
+        for (k, &(pc, wait)) in clist.list.iter().enumerate() {
+            let slots = &clist.slots[k * nslots..(k + 1) * nslots];
+            if wait != ACTIVE {
+                if wait == next {
+                    let mut work = slots.to_vec();
+                    add(vm, cx, insts, &mut work, pc, next, bounds, reverse, memo, false);
+                } else {
+                    vm.nlist.push(pc, wait, slots);
+                }
+                continue;
+            }
+            match insts[pc as usize] {
+                Inst::Token(t) => {
+                    if can_step {
+                        let tok = if reverse { next } else { pos } as usize;
+                        if test(cx, &cx.prog.tests[t as usize], tok) {
+                            let mut work = slots.to_vec();
+                            add(vm, cx, insts, &mut work, pc + 1, next, bounds, reverse, memo, false);
+                        }
+                    }
+                }
+                Inst::Match => {
+                    matched = Some(slots.to_vec());
+                    if !leftmost {
+                        stop = true;
+                    }
+                    break;
+                }
+                _ => unreachable!("only consuming instructions are queued"),
+            }
+        }
+        vm.clist = clist;
+        std::mem::swap(&mut vm.clist, &mut vm.nlist);
+        if stop || (!can_step && vm.clist.list.iter().all(|&(_, w)| w == ACTIVE)) {
+            // Nothing can move further: drain the remaining Match threads of the last step.
+            if !stop && matched.is_none() {
+                for (k, &(pc, _)) in vm.clist.list.iter().enumerate() {
+                    if insts[pc as usize] == Inst::Match {
+                        matched = Some(vm.clist.slots[k * nslots..(k + 1) * nslots].to_vec());
+                        break;
+                    }
+                }
+            }
+            if matched.is_some() || !leftmost || next_start >= starts.len() {
+                break;
+            }
+            vm.clist.reset(insts.len());
+            pos = starts[next_start];
+            continue;
+        }
+        if !can_step {
+            break;
+        }
+        pos = next;
+    }
+    match matched {
+        Some(s) => {
+            vm.work = s;
+            true
+        }
+        None => false,
+    }
+}
+
+/// Adds the thread at `pc` and everything reachable from it without
+/// consuming a token to the current list (`into_clist`) or the next one.
+#[allow(clippy::too_many_arguments)]
+fn add(
+    vm: &mut Vm,
+    cx: &Cx,
+    insts: &[Inst],
+    work: &mut [u32],
+    pc: u32,
+    pos: u32,
+    bounds: (u32, u32),
+    reverse: bool,
+    memo: &mut FxHashMap<(u32, u32), bool>,
+    into_clist: bool,
+) {
+    let mut stack = std::mem::take(&mut vm.stack);
+    stack.clear();
+    stack.push(Frame::Explore(pc));
+    while let Some(f) = stack.pop() {
+        let pc = match f {
+            Frame::Restore(slot, old) => {
+                work[slot as usize] = old;
+                continue;
+            }
+            Frame::Explore(pc) => pc,
+        };
+        let list = if into_clist { &mut vm.clist } else { &mut vm.nlist };
+        if list.seen[pc as usize] == list.generation {
+            continue;
+        }
+        list.seen[pc as usize] = list.generation;
+        match insts[pc as usize] {
+            Inst::Jmp(a) => stack.push(Frame::Explore(a)),
+            Inst::Split(a, b) => {
+                stack.push(Frame::Explore(b));
+                stack.push(Frame::Explore(a));
+            }
+            Inst::Save(s) => {
+                if (s as usize) < work.len() {
+                    stack.push(Frame::Restore(s, work[s as usize]));
+                    work[s as usize] = pos;
+                }
+                stack.push(Frame::Explore(pc + 1));
+            }
+            Inst::AssertStart => {
+                if pos == bounds.0 {
+                    stack.push(Frame::Explore(pc + 1));
+                }
+            }
+            Inst::AssertEnd => {
+                if pos == bounds.1 {
+                    stack.push(Frame::Explore(pc + 1));
+                }
+            }
+            Inst::Context { ctx, negated } => {
+                let key = (ctx, pos);
+                let ok = match memo.get(&key) {
+                    Some(&v) => v,
+                    None => {
+                        let prog = &cx.prog.contexts[ctx as usize];
+                        let mut sub = Vm::default();
+                        let v = run(&mut sub, cx, &prog.insts, 0, bounds, &[pos], prog.reverse, false, memo);
+                        memo.insert(key, v);
+                        v
+                    }
+                };
+                if ok != negated {
+                    stack.push(Frame::Explore(pc + 1));
+                }
+            }
+            Inst::Token(_) | Inst::Match => list.push(pc, ACTIVE, work),
+            Inst::Annot { label, cons, slot } => {
+                let st = &cx.labels[label.0 as usize];
+                let (ids, key): (&[u32], fn(&super::Annotation) -> u32) =
+                    if reverse { (&st.kept_by_end, |a| a.end) } else { (&st.kept, |a| a.start) };
+                let from = ids.partition_point(|&i| key(&cx.anns[i as usize]) < pos);
+                for &id in &ids[from..] {
+                    let a = &cx.anns[id as usize];
+                    if key(a) != pos {
+                        break;
+                    }
+                    let target = if reverse { a.start } else { a.end };
+                    if target < bounds.0 || target > bounds.1 || !constraints_hold(cx, id, cons) {
+                        continue;
+                    }
+                    let old = if slot != NO_SLOT && (slot as usize) < work.len() { Some(std::mem::replace(&mut work[slot as usize], id)) } else { None };
+                    list.push(pc + 1, target, work);
+                    if let Some(old) = old {
+                        work[slot as usize] = old;
+                    }
+                }
+            }
+        }
+    }
+    vm.stack = stack;
+}

@@ -1,0 +1,162 @@
+//! Output records: annotations as JSON Lines, and a readable text form.
+//!
+//! # Record schema, version 1
+//!
+//! One JSON object per line. An annotation:
+//!
+//! ```json
+//! {"v":1,"doc":"seed.txt","label":"Person","start":929,"end":962,
+//!  "text":"Foreign Minister Yoshimasa Hayashi",
+//!  "fields":{"name":{"text":"Yoshimasa Hayashi","start":946,"end":962},"title":{...}},
+//!  "rule":"person_with_title","source":"rules/news/people.trawl:12",
+//!  "captures":{"name":{"text":"Yoshimasa Hayashi","start":946,"end":962}}}
+//! ```
+//!
+//! - `v`: schema version (1).
+//! - `doc`: the document id (the input path as given, `-` for standard input).
+//! - `start`, `end`: offsets of the annotation, end exclusive, in Unicode
+//!   scalar values (Python `str` offsets) by default, in UTF-8 bytes with
+//!   `--offsets bytes`.
+//! - `text`: the annotated text, exactly `doc_text[start:end]`.
+//! - `fields`: the fields the rule gave. A field holding a span is an object
+//!   `{"text","start","end"}` (same offset unit); a normalized value is a
+//!   plain string or number; a list is an array. Fields whose value could not
+//!   be computed (an unbound optional capture) are left out.
+//! - `rule`, `source`: provenance: the rule's name and `file:line`.
+//! - `captures`: every capture the match bound, as spans.
+//!
+//! A document that could not be processed gives one error record instead:
+//! `{"v":1,"doc":"...","error":{"kind":"...","message":"..."}}` with `kind`
+//! one of `unreadable`, `invalid_utf8`, `binary`, `too_large`, `internal`.
+//! Keys are written in sorted order within each object.
+
+use crate::exec::{Annotation, Extraction, Origin, Value};
+use crate::text::Document;
+use crate::Program;
+use serde_json::{json, Map, Value as Json};
+
+/// Schema version of the records.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Which offsets records carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OffsetUnit {
+    /// Unicode scalar values (Python `str` indices).
+    #[default]
+    Chars,
+    /// UTF-8 bytes.
+    Bytes,
+}
+
+/// One output annotation, ready to serialize.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// The label.
+    pub label: String,
+    /// Start offset.
+    pub start: usize,
+    /// End offset (exclusive).
+    pub end: usize,
+    /// The annotated text.
+    pub text: String,
+    /// Fields as JSON.
+    pub fields: Map<String, Json>,
+    /// Rule name (empty for lexicon hits).
+    pub rule: String,
+    /// `file:line` of the rule.
+    pub source: String,
+    /// Capture bindings as JSON spans.
+    pub captures: Map<String, Json>,
+}
+
+impl Record {
+    /// The record as a JSON object for document `doc`.
+    pub fn to_json(&self, doc: &str) -> Json {
+        json!({
+            "v": SCHEMA_VERSION,
+            "doc": doc,
+            "label": self.label,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "fields": self.fields,
+            "rule": self.rule,
+            "source": self.source,
+            "captures": self.captures,
+        })
+    }
+
+    /// One line for people: `label  start-end  "text"  field=value ...  (rule)`.
+    pub fn to_text(&self) -> String {
+        let mut s = format!("{:<12} {:>6}-{:<6} {:?}", self.label, self.start, self.end, self.text);
+        for (k, v) in &self.fields {
+            let shown = match v {
+                Json::Object(o) => o.get("text").map_or_else(|| v.to_string(), |t| t.to_string()),
+                Json::Array(items) => {
+                    let parts: Vec<String> = items
+                        .iter()
+                        .map(|i| match i {
+                            Json::Object(o) => o.get("text").map_or_else(|| i.to_string(), |t| t.to_string()),
+                            other => other.to_string(),
+                        })
+                        .collect();
+                    format!("[{}]", parts.join(", "))
+                }
+                other => other.to_string(),
+            };
+            s.push_str(&format!("  {k}={shown}"));
+        }
+        s.push_str(&format!("  ({})", self.rule));
+        s
+    }
+}
+
+/// An error record for a document.
+pub fn error_record(doc: &str, kind: &str, message: &str) -> Json {
+    json!({"v": SCHEMA_VERSION, "doc": doc, "error": {"kind": kind, "message": message}})
+}
+
+/// Turns an extraction into records.
+pub fn records(prog: &Program, doc: &Document, ex: &Extraction, unit: OffsetUnit) -> Vec<Record> {
+    ex.output.iter().map(|&id| record(prog, doc, &ex.annotations[id as usize], unit)).collect()
+}
+
+fn offsets(doc: &Document, s: u32, e: u32, unit: OffsetUnit) -> (usize, usize) {
+    let (a, b) = (&doc.tokens[s as usize], &doc.tokens[e as usize - 1]);
+    match unit {
+        OffsetUnit::Chars => (a.char_start as usize, b.char_end as usize),
+        OffsetUnit::Bytes => (a.start as usize, b.end as usize),
+    }
+}
+
+fn span_json(doc: &Document, s: u32, e: u32, unit: OffsetUnit) -> Json {
+    let (a, b) = offsets(doc, s, e, unit);
+    let text = &doc.text[doc.tokens[s as usize].start as usize..doc.tokens[e as usize - 1].end as usize];
+    json!({"text": text, "start": a, "end": b})
+}
+
+fn value_json(doc: &Document, v: &Value, unit: OffsetUnit) -> Json {
+    match v {
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Int(i) => json!(i),
+        Value::Str(s) => Json::String(s.clone()),
+        Value::Span(s, e) => span_json(doc, *s, *e, unit),
+        Value::List(items) => Json::Array(items.iter().map(|i| value_json(doc, i, unit)).collect()),
+    }
+}
+
+fn record(prog: &Program, doc: &Document, a: &Annotation, unit: OffsetUnit) -> Record {
+    let (start, end) = offsets(doc, a.start, a.end, unit);
+    let text = doc.text[doc.tokens[a.start as usize].start as usize..doc.tokens[a.end as usize - 1].end as usize].to_string();
+    let fields = a.fields.iter().map(|(k, v)| (k.clone(), value_json(doc, v, unit))).collect();
+    let (rule, source, captures) = match &a.origin {
+        Origin::Rule { rule, captures, .. } => {
+            let r = &prog.set.rules[rule.0 as usize];
+            let caps = captures.iter().map(|&(i, s, e)| (r.captures[i as usize].clone(), span_json(doc, s, e, unit))).collect();
+            (r.name.clone(), prog.set.sources.location(r.span), caps)
+        }
+        _ => (String::new(), String::new(), Map::new()),
+    };
+    Record { label: prog.set.labels[a.label.0 as usize].name.clone(), start, end, text, fields, rule, source, captures }
+}

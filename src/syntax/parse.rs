@@ -1,0 +1,709 @@
+//! Pest pairs to AST, and pest errors to diagnostics.
+
+use super::ast::*;
+use crate::diag::Diagnostic;
+use crate::source::{FileId, Span};
+use pest::iterators::Pair;
+use pest::Parser;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "grammar/trawl.pest"]
+struct TrawlParser;
+
+/// Rule files larger than this are refused, so that parsing stays cheap.
+pub const MAX_RULE_FILE_BYTES: usize = 8 << 20;
+
+/// Parses one rule file. On a syntax error, returns one diagnostic at the
+/// place the parser could go no further.
+pub fn parse(file: FileId, text: &str) -> Result<RuleFile, Vec<Diagnostic>> {
+    if text.len() > MAX_RULE_FILE_BYTES {
+        return Err(vec![Diagnostic::error(Span::new(file, 0, 0), format!("rule file is larger than {} bytes", MAX_RULE_FILE_BYTES))]);
+    }
+    if let Some(depth_at) = too_deep(text) {
+        return Err(vec![Diagnostic::error(Span::new(file, depth_at, depth_at + 1), "nesting is too deep (more than 64 levels)")]);
+    }
+    let pairs = TrawlParser::parse(Rule::file, text).map_err(|e| vec![syntax_error(file, text, e)])?;
+    let lower = Lower { file };
+    let mut items = Vec::new();
+    let mut errors = Vec::new();
+    for pair in pairs.into_iter().next().expect("file").into_inner() {
+        match lower.item(pair) {
+            Ok(Some(item)) => items.push(item),
+            Ok(None) => {}
+            Err(d) => errors.push(d),
+        }
+    }
+    if errors.is_empty() {
+        Ok(RuleFile { file, items })
+    } else {
+        Err(errors)
+    }
+}
+
+/// Recursive descent would overflow the stack on absurd nesting: refuse it first.
+fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut in_comment = false;
+    for (i, c) in text.char_indices() {
+        if in_comment {
+            in_comment = c != '\n';
+            continue;
+        }
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' || c == '\n' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            '#' => in_comment = true,
+            '"' => in_string = true,
+            '(' | '[' | '{' => {
+                depth += 1;
+                if depth > 64 {
+                    return Some(i);
+                }
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// What a grammar rule is called in a message to a rule author.
+fn describe(r: Rule) -> Option<&'static str> {
+    use Rule::*;
+    Some(match r {
+        EOI => "end of file",
+        item | import | lexicon | pattern_def | rule | kw_import | kw_lexicon | kw_pattern | kw_rule => {
+            "an item (`import`, `lexicon`, `pattern` or `rule`)"
+        }
+        ident | capture | keyword => "a name",
+        string | string_inner => "a string",
+        integer => "a number",
+        clause | match_clause | where_clause | emit_clause | veto_clause | priority_clause | scope_clause
+        | keep_clause | example_clause | counterexample_clause | todo_clause | kw_match | kw_where | kw_emit
+        | kw_veto | kw_priority | kw_scope | kw_keep | kw_example | kw_counterexample | kw_todo => {
+            "a clause (`match`, `where`, `emit`, `veto`, `priority`, `scope`, `keep all`, `example`)"
+        }
+        alternation | sequence | element | primary | group | gap | context | anchor | negated | reference
+        | token_test | literal | regex | kw_not | kw_before | kw_after => "a pattern element",
+        quantifier | optional | star | plus | range | lazy => "a quantifier",
+        constraints | constraint => "a constraint",
+        test_or | test_and | test_unary | test_not | test_compare | test_property | test_name => "a token test",
+        expr | or_expr | and_expr | not_expr | cmp_expr | call | argument | list | path => "an expression",
+        cmp_op => "a comparison (`=`, `!=`, `<`, `<=`, `>`, `>=`)",
+        field_block => "`{`",
+        field => "a field",
+        scope_kind => "`sentence`, `paragraph` or `document`",
+        lexicon_file | lexicon_list | lexicon_derived => "a lexicon source (`file \"...\"`, `[...]` or `from Label`)",
+        lexicon_entry => "a lexicon entry (a string)",
+        lexicon_options | lexicon_option => "`with case ...`",
+        case_policy | case_exact | case_ignore => "`exact` or `ignore`",
+        expectation => "an expected annotation (`Label \"text\" { field: value }`)",
+        _ => return None,
+    })
+}
+
+fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagnostic {
+    use pest::error::{ErrorVariant, InputLocation};
+    let pos = match e.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    let end = text[pos..].chars().next().map_or(pos, |c| pos + c.len_utf8());
+    let found = match text[pos..].chars().next() {
+        None => "end of file".to_string(),
+        Some(_) => {
+            let word: String = text[pos..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            if word.is_empty() {
+                format!("`{}`", text[pos..].chars().next().unwrap_or(' '))
+            } else {
+                format!("`{word}`")
+            }
+        }
+    };
+    let span_end = if found.starts_with("`") && found.len() > 3 { pos + found.len() - 2 } else { end };
+    let span = Span::new(file, pos, span_end.min(text.len()));
+    let mut expected: Vec<&str> = match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.iter().filter_map(|r| describe(*r)).collect(),
+        ErrorVariant::CustomError { .. } => vec![],
+    };
+    expected.sort();
+    expected.dedup();
+    let message = if expected.is_empty() {
+        format!("unexpected {found}")
+    } else {
+        format!("expected {}, found {found}", join_or(&expected))
+    };
+    let mut d = Diagnostic::error(span, message);
+    if let Some(hint) = syntax_hint(text, pos) {
+        d = d.hint(hint);
+    }
+    d
+}
+
+fn join_or(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+fn syntax_hint(text: &str, pos: usize) -> Option<String> {
+    let rest = &text[pos..];
+    let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    const RESERVED: &[&str] = &[
+        "import", "lexicon", "pattern", "rule", "match", "where", "emit", "veto", "priority", "scope", "keep",
+        "example", "counterexample", "todo", "before", "after", "not", "and", "or",
+    ];
+    if RESERVED.contains(&word.as_str()) {
+        return Some(format!("`{word}` is a reserved word; rename the capture, label or field"));
+    }
+    if rest.starts_with('\'') {
+        return Some("strings are written in double quotes: \"text\"".into());
+    }
+    if rest.starts_with('\n') || rest.is_empty() {
+        let before = &text[..pos];
+        if before.matches('"').count() % 2 == 1 {
+            return Some("a string is not closed on its line".into());
+        }
+    }
+    None
+}
+
+struct Lower {
+    file: FileId,
+}
+
+type R<T> = Result<T, Diagnostic>;
+
+impl Lower {
+    fn span(&self, p: &Pair<Rule>) -> Span {
+        let s = p.as_span();
+        Span::new(self.file, s.start(), s.end())
+    }
+
+    fn ident(&self, p: Pair<Rule>) -> Ident {
+        Ident { name: p.as_str().to_string(), span: self.span(&p) }
+    }
+
+    fn string(&self, p: Pair<Rule>) -> R<StrLit> {
+        let span = self.span(&p);
+        let inner = p.into_inner().next().map_or("", |i| i.as_str());
+        Ok(StrLit { value: unescape(inner).map_err(|m| Diagnostic::error(span, m))?, span })
+    }
+
+    fn integer(&self, p: Pair<Rule>) -> R<i64> {
+        let span = self.span(&p);
+        p.as_str().parse().map_err(|_| Diagnostic::error(span, "number is too large"))
+    }
+
+    fn literal_value(&self, p: Pair<Rule>) -> R<Literal> {
+        match p.as_rule() {
+            Rule::string => Ok(Literal::Str(self.string(p)?.value)),
+            _ => Ok(Literal::Int(self.integer(p)?)),
+        }
+    }
+
+    fn item(&self, p: Pair<Rule>) -> R<Option<Item>> {
+        let span = self.span(&p);
+        Ok(Some(match p.as_rule() {
+            Rule::import => Item::Import(self.string(p.into_inner().nth(1).expect("path"))?),
+            Rule::lexicon => {
+                let mut it = p.into_inner().skip(1);
+                let name = self.ident(it.next().expect("name"));
+                let src = it.next().expect("source");
+                let source = match src.as_rule() {
+                    Rule::lexicon_file => LexiconSource::File(self.string(src.into_inner().next().expect("path"))?),
+                    Rule::lexicon_list => {
+                        let mut entries = Vec::new();
+                        for e in src.into_inner() {
+                            let mut ei = e.into_inner();
+                            let text = self.string(ei.next().expect("text"))?;
+                            let mut features = Vec::new();
+                            if let Some(fb) = ei.next() {
+                                for f in fb.into_inner() {
+                                    let mut fi = f.into_inner();
+                                    let k = self.ident(fi.next().expect("key"));
+                                    let v = self.literal_value(fi.next().expect("value"))?;
+                                    features.push((k, v));
+                                }
+                            }
+                            entries.push(LexEntry { text, features });
+                        }
+                        LexiconSource::List(entries)
+                    }
+                    _ => {
+                        let mut di = src.into_inner();
+                        let label = self.ident(di.next().expect("label"));
+                        let rest: Vec<Ident> = di.map(|p| self.ident(p)).collect();
+                        // `from Label.field forms [..]`: the grammar cannot tell the field from
+                        // the first form by position, so the source text decides.
+                        let src_text = &span;
+                        let _ = src_text;
+                        let (field, forms) = self.split_field_forms(&label, rest);
+                        LexiconSource::Derived { label, field, forms }
+                    }
+                };
+                let mut case = None;
+                if let Some(opts) = it.next() {
+                    for opt in opts.into_inner() {
+                        let policy = opt.into_inner().next().expect("policy");
+                        let pspan = self.span(&policy);
+                        let choice = policy.into_inner().next().expect("choice");
+                        let c = match choice.as_rule() {
+                            Rule::case_exact => CasePolicy::Exact,
+                            _ => {
+                                let above = match choice.into_inner().next() {
+                                    Some(n) => {
+                                        let nspan = self.span(&n);
+                                        let v = self.integer(n)?;
+                                        Some(u32::try_from(v).map_err(|_| Diagnostic::error(nspan, "expected a length of 0 or more characters"))?)
+                                    }
+                                    None => None,
+                                };
+                                CasePolicy::Ignore { above }
+                            }
+                        };
+                        case = Some((c, pspan));
+                    }
+                }
+                Item::Lexicon(LexiconDef { name, source, case, span })
+            }
+            Rule::pattern_def => {
+                let mut it = p.into_inner().skip(1);
+                let name = self.ident(it.next().expect("name"));
+                let body = self.alternation(it.next().expect("body"))?;
+                Item::Pattern(PatternDef { name, body, span })
+            }
+            Rule::rule => {
+                let mut it = p.into_inner().skip(1);
+                let name = self.ident(it.next().expect("name"));
+                let mut clauses = Vec::new();
+                for c in it {
+                    clauses.push(self.clause(c)?);
+                }
+                Item::Rule(RuleDef { name, clauses, span })
+            }
+            Rule::EOI => return Ok(None),
+            r => unreachable!("item {r:?}"),
+        }))
+    }
+
+    fn split_field_forms(&self, label: &Ident, rest: Vec<Ident>) -> (Option<Ident>, Vec<Ident>) {
+        // A field directly follows the label with a dot (no space); forms come later.
+        let mut rest = rest.into_iter().peekable();
+        let field = match rest.peek() {
+            Some(f) if f.span.start == label.span.end + 1 => rest.next(),
+            _ => None,
+        };
+        (field, rest.collect())
+    }
+
+    fn clause(&self, p: Pair<Rule>) -> R<Clause> {
+        let span = self.span(&p);
+        let kind = p.as_rule();
+        let mut it = p.into_inner();
+        Ok(match kind {
+            Rule::match_clause => Clause::Match(self.alternation(it.nth(1).expect("pattern"))?, span),
+            Rule::where_clause => Clause::Where(self.expr(it.nth(1).expect("expr"))?, span),
+            Rule::emit_clause => {
+                it.next();
+                let label = self.ident(it.next().expect("label"));
+                let mut at = None;
+                let mut fields = Vec::new();
+                for x in it {
+                    match x.as_rule() {
+                        Rule::ident => at = Some(self.ident(x)),
+                        Rule::field_block => {
+                            for f in x.into_inner() {
+                                let mut fi = f.into_inner();
+                                let name = self.ident(fi.next().expect("field name"));
+                                let value = match fi.next() {
+                                    Some(e) => Some(self.expr(e)?),
+                                    None => None,
+                                };
+                                fields.push(Field { name, value });
+                            }
+                        }
+                        r => unreachable!("emit {r:?}"),
+                    }
+                }
+                Clause::Emit(Emit { label, at, fields, span })
+            }
+            Rule::veto_clause => Clause::Veto(self.ident(it.nth(1).expect("label")), span),
+            Rule::priority_clause => Clause::Priority(self.integer(it.nth(1).expect("n"))?, span),
+            Rule::scope_clause => {
+                let kind = it.nth(1).expect("scope");
+                Clause::Scope(
+                    match kind.as_str() {
+                        "sentence" => Scope::Sentence,
+                        "paragraph" => Scope::Paragraph,
+                        _ => Scope::Document,
+                    },
+                    span,
+                )
+            }
+            Rule::keep_clause => Clause::KeepAll(span),
+            Rule::example_clause | Rule::counterexample_clause => {
+                Clause::Example(self.example(kind == Rule::counterexample_clause, false, span, it)?)
+            }
+            Rule::todo_clause => {
+                let inner = it.nth(1).expect("example");
+                let counter = inner.as_rule() == Rule::counterexample_clause;
+                Clause::Example(self.example(counter, true, span, inner.into_inner())?)
+            }
+            r => unreachable!("clause {r:?}"),
+        })
+    }
+
+    fn example(&self, counter: bool, todo: bool, span: Span, mut it: pest::iterators::Pairs<Rule>) -> R<Example> {
+        it.next();
+        let text = self.string(it.next().expect("text"))?;
+        let mut expects = Vec::new();
+        for x in it {
+            let mut xi = x.into_inner();
+            let label = self.ident(xi.next().expect("label"));
+            let mut text = None;
+            let mut fields = Vec::new();
+            for y in xi {
+                match y.as_rule() {
+                    Rule::string => text = Some(self.string(y)?),
+                    Rule::expect_fields => {
+                        for f in y.into_inner() {
+                            let mut fi = f.into_inner();
+                            let name = self.ident(fi.next().expect("name"));
+                            fields.push((name, self.expect_value(fi.next().expect("value"))?));
+                        }
+                    }
+                    r => unreachable!("expect {r:?}"),
+                }
+            }
+            expects.push(Expect { label, text, fields });
+        }
+        Ok(Example { counter, todo, text, expects, span })
+    }
+
+    fn expect_value(&self, p: Pair<Rule>) -> R<ExpectValue> {
+        let items: Vec<Pair<Rule>> = p.into_inner().collect();
+        match items.first().map(|p| p.as_rule()) {
+            Some(Rule::string) if items.len() == 1 => Ok(ExpectValue::Str(self.string(items[0].clone())?.value)),
+            Some(Rule::integer) if items.len() == 1 => Ok(ExpectValue::Int(self.integer(items[0].clone())?)),
+            _ => Ok(ExpectValue::List(items.into_iter().map(|i| self.expect_value(i)).collect::<R<_>>()?)),
+        }
+    }
+
+    fn alternation(&self, p: Pair<Rule>) -> R<Pattern> {
+        let span = self.span(&p);
+        let mut seqs: Vec<Pattern> = p.into_inner().map(|s| self.sequence(s)).collect::<R<_>>()?;
+        Ok(if seqs.len() == 1 { seqs.pop().expect("one") } else { Pattern::Alt(seqs, span) })
+    }
+
+    fn sequence(&self, p: Pair<Rule>) -> R<Pattern> {
+        let span = self.span(&p);
+        let mut els: Vec<Pattern> = p.into_inner().map(|e| self.element(e)).collect::<R<_>>()?;
+        Ok(if els.len() == 1 { els.pop().expect("one") } else { Pattern::Seq(els, span) })
+    }
+
+    fn element(&self, p: Pair<Rule>) -> R<Pattern> {
+        let span = self.span(&p);
+        let mut capture = None;
+        let mut primary = None;
+        let mut quant = None;
+        for x in p.into_inner() {
+            match x.as_rule() {
+                Rule::capture => capture = Some(self.ident(x)),
+                Rule::quantifier => quant = Some(x),
+                _ => primary = Some(self.primary(x)?),
+            }
+        }
+        let mut pat = primary.expect("primary");
+        if let Some(q) = quant {
+            let qspan = self.span(&q);
+            let mut min = 0;
+            let mut max = None;
+            let mut lazy = false;
+            for x in q.into_inner() {
+                match x.as_rule() {
+                    Rule::optional => max = Some(1),
+                    Rule::star => {}
+                    Rule::plus => min = 1,
+                    Rule::range => (min, max) = self.range(x)?,
+                    Rule::lazy => lazy = true,
+                    r => unreachable!("quantifier {r:?}"),
+                }
+            }
+            let inner_span = pat.span();
+            pat = Pattern::Repeat { inner: Box::new(pat), min, max, lazy, span: inner_span.to(qspan) };
+        }
+        if let Some(name) = capture {
+            pat = Pattern::Capture(name, Box::new(pat), span);
+        }
+        Ok(pat)
+    }
+
+    fn range(&self, p: Pair<Rule>) -> R<(u32, Option<u32>)> {
+        let span = self.span(&p);
+        let mut lo = None;
+        let mut hi = None;
+        let mut comma = false;
+        for x in p.into_inner() {
+            match x.as_rule() {
+                Rule::range_comma => comma = true,
+                _ => {
+                    let v = self.integer(x)?;
+                    let v = u32::try_from(v).map_err(|_| Diagnostic::error(span, "repetition counts must be 0 or more"))?;
+                    if comma {
+                        hi = Some(v)
+                    } else {
+                        lo = Some(v)
+                    }
+                }
+            }
+        }
+        let (min, max) = match (lo, comma, hi) {
+            (Some(n), false, _) => (n, Some(n)),
+            (None, false, _) => return Err(Diagnostic::error(span, "empty repetition `{}`").hint("write `{m,n}`, `{n}`, `{m,}` or `{,n}`")),
+            (lo, true, hi) => (lo.unwrap_or(0), hi),
+        };
+        if let Some(max) = max {
+            if max < min {
+                return Err(Diagnostic::error(span, format!("repetition `{{{min},{max}}}` has its maximum below its minimum")));
+            }
+            if max > 10_000 {
+                return Err(Diagnostic::error(span, "repetition counts above 10000 are not allowed"));
+            }
+        }
+        Ok((min, max))
+    }
+
+    fn primary(&self, p: Pair<Rule>) -> R<Pattern> {
+        let span = self.span(&p);
+        Ok(match p.as_rule() {
+            Rule::group => self.alternation(p.into_inner().next().expect("alt"))?,
+            Rule::gap => {
+                let (min, max) = match p.into_inner().next() {
+                    Some(r) => self.range(r)?,
+                    None => (0, None),
+                };
+                Pattern::Gap { min, max, span }
+            }
+            Rule::context => {
+                let mut negated = false;
+                let mut after = false;
+                let mut inner = None;
+                for x in p.into_inner() {
+                    match x.as_rule() {
+                        Rule::negation => negated = true,
+                        Rule::context_side => after = x.as_str() == "after",
+                        _ => inner = Some(self.alternation(x)?),
+                    }
+                }
+                Pattern::Context { negated, after, inner: Box::new(inner.expect("inner")), span }
+            }
+            Rule::anchor => Pattern::Anchor { start: p.as_str() == "^", span },
+            Rule::negated => {
+                let inner = p.into_inner().next().expect("atom");
+                Pattern::Token(TokenTest::Not(Box::new(self.atom_test(inner)?)), span)
+            }
+            Rule::literal => {
+                let (text, ignore_case) = self.literal(p)?;
+                Pattern::Literal { text, ignore_case, span }
+            }
+            Rule::regex | Rule::token_test => Pattern::Token(self.atom_test(p)?, span),
+            Rule::reference => {
+                let mut it = p.into_inner();
+                let name = self.ident(it.next().expect("name"));
+                let mut constraints = Vec::new();
+                if let Some(cs) = it.next() {
+                    for c in cs.into_inner() {
+                        let cspan = self.span(&c);
+                        let mut ci = c.into_inner();
+                        let field = self.ident(ci.next().expect("field"));
+                        let test = match ci.next() {
+                            Some(op) => Some((cmp_op(op.as_str()), self.literal_value(ci.next().expect("value"))?)),
+                            None => None,
+                        };
+                        constraints.push(Constraint { field, test, span: cspan });
+                    }
+                }
+                Pattern::Ref { name, constraints, span }
+            }
+            r => unreachable!("primary {r:?}"),
+        })
+    }
+
+    fn literal(&self, p: Pair<Rule>) -> R<(String, bool)> {
+        let mut it = p.into_inner();
+        let s = self.string(it.next().expect("string"))?;
+        if s.value.trim().is_empty() {
+            return Err(Diagnostic::error(s.span, "empty literal").hint("a literal must contain at least one character that is not a space"));
+        }
+        Ok((s.value, it.next().is_some()))
+    }
+
+    /// A single-token test from an atom written at element level or inside `[...]`.
+    fn atom_test(&self, p: Pair<Rule>) -> R<TokenTest> {
+        let span = self.span(&p);
+        Ok(match p.as_rule() {
+            Rule::literal => {
+                let (text, ignore_case) = self.literal(p)?;
+                TokenTest::Literal { text, ignore_case, span }
+            }
+            Rule::regex => {
+                let mut it = p.into_inner();
+                let source = it.next().expect("body").as_str().replace("\\/", "/");
+                TokenTest::Regex { source, ignore_case: it.next().is_some(), span }
+            }
+            Rule::token_test => self.test(p.into_inner().next().expect("test"))?,
+            Rule::reference => {
+                let mut it = p.into_inner();
+                let name = self.ident(it.next().expect("name"));
+                if it.next().is_some() {
+                    return Err(Diagnostic::error(span, "constraints cannot be used on a single-token test").hint("use the reference as an element of its own: `Label(field = \"v\")`"));
+                }
+                TokenTest::Name(name)
+            }
+            r => unreachable!("atom {r:?}"),
+        })
+    }
+
+    fn test(&self, p: Pair<Rule>) -> R<TokenTest> {
+        Ok(match p.as_rule() {
+            Rule::test_or | Rule::test_and => {
+                let is_or = p.as_rule() == Rule::test_or;
+                let mut items: Vec<TokenTest> = p.into_inner().map(|x| self.test(x)).collect::<R<_>>()?;
+                if items.len() == 1 {
+                    items.pop().expect("one")
+                } else if is_or {
+                    TokenTest::Or(items)
+                } else {
+                    TokenTest::And(items)
+                }
+            }
+            Rule::test_unary => self.test(p.into_inner().next().expect("inner"))?,
+            Rule::test_not => TokenTest::Not(Box::new(self.test(p.into_inner().next().expect("inner"))?)),
+            Rule::test_compare => {
+                let mut it = p.into_inner();
+                let property = self.ident(it.next().expect("prop"));
+                let op = cmp_op(it.next().expect("op").as_str());
+                let value = self.literal_value(it.next().expect("value"))?;
+                TokenTest::Compare { property, op, value }
+            }
+            Rule::test_name => TokenTest::Name(self.ident(p.into_inner().next().expect("ident"))),
+            Rule::literal | Rule::regex => self.atom_test(p)?,
+            r => unreachable!("test {r:?}"),
+        })
+    }
+
+    fn expr(&self, p: Pair<Rule>) -> R<Expr> {
+        let span = self.span(&p);
+        Ok(match p.as_rule() {
+            Rule::expr => self.expr(p.into_inner().next().expect("inner"))?,
+            Rule::or_expr | Rule::and_expr => {
+                let is_or = p.as_rule() == Rule::or_expr;
+                let mut items: Vec<Expr> = p
+                    .into_inner()
+                    .filter(|x| !matches!(x.as_rule(), Rule::kw_or | Rule::kw_and))
+                    .map(|x| self.expr(x))
+                    .collect::<R<_>>()?;
+                if items.len() == 1 {
+                    items.pop().expect("one")
+                } else if is_or {
+                    Expr::Or(items, span)
+                } else {
+                    Expr::And(items, span)
+                }
+            }
+            Rule::not_expr => {
+                let mut it = p.into_inner();
+                let first = it.next().expect("inner");
+                if first.as_rule() == Rule::kw_not {
+                    Expr::Not(Box::new(self.expr(it.next().expect("operand"))?), span)
+                } else {
+                    self.expr(first)?
+                }
+            }
+            Rule::cmp_expr => {
+                let mut it = p.into_inner();
+                let a = self.expr(it.next().expect("lhs"))?;
+                match it.next() {
+                    Some(op) => {
+                        let b = self.expr(it.next().expect("rhs"))?;
+                        Expr::Compare(Box::new(a), cmp_op(op.as_str()), Box::new(b), span)
+                    }
+                    None => a,
+                }
+            }
+            Rule::call => {
+                let mut it = p.into_inner();
+                let name = self.ident(it.next().expect("fn"));
+                let mut args = Vec::new();
+                for a in it {
+                    let parts: Vec<Pair<Rule>> = a.into_inner().collect();
+                    match parts.len() {
+                        2 => args.push((Some(self.ident(parts[0].clone())), self.expr(parts[1].clone())?)),
+                        _ => args.push((None, self.expr(parts[0].clone())?)),
+                    }
+                }
+                Expr::Call(name, args, span)
+            }
+            Rule::list => Expr::List(p.into_inner().map(|x| self.expr(x)).collect::<R<_>>()?, span),
+            Rule::string => Expr::Literal(Literal::Str(self.string(p)?.value), span),
+            Rule::integer => Expr::Literal(Literal::Int(self.integer(p)?), span),
+            Rule::path => Expr::Path(p.into_inner().map(|x| self.ident(x)).collect(), span),
+            r => unreachable!("expr {r:?}"),
+        })
+    }
+}
+
+fn cmp_op(s: &str) -> CmpOp {
+    match s {
+        "!=" => CmpOp::Ne,
+        "<" => CmpOp::Lt,
+        "<=" => CmpOp::Le,
+        ">" => CmpOp::Gt,
+        ">=" => CmpOp::Ge,
+        _ => CmpOp::Eq,
+    }
+}
+
+fn unescape(s: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('\\') => out.push('\\'),
+            Some('"') => out.push('"'),
+            Some('u') => {
+                let rest: String = chars.clone().collect();
+                let Some(body) = rest.strip_prefix('{').and_then(|r| r.split_once('}')).map(|(b, _)| b.to_string()) else {
+                    return Err("a `\\u` escape is written `\\u{XXXX}`".into());
+                };
+                let ch = u32::from_str_radix(&body, 16).ok().and_then(char::from_u32).ok_or_else(|| format!("`\\u{{{body}}}` is not a Unicode character"))?;
+                out.push(ch);
+                for _ in 0..body.len() + 2 {
+                    chars.next();
+                }
+            }
+            Some(other) => return Err(format!("unknown escape `\\{other}` in a string")),
+            None => return Err("a string ends with a lone backslash".into()),
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,479 @@
+//! Text: article text in, a [`Document`] of tokens, sentences and paragraphs out.
+//!
+//! The tokenizer is Unicode-aware and rule-free: words (letters, digits and
+//! combining marks), numbers with inner separators (`1,000`, `3.2`, `10:30`),
+//! abbreviations and initials with their period (`U.S.`, `Mr.`, `J.`),
+//! clitics split off (`France's` is `France` `'s`), and every other character a
+//! token of its own (so `two-plus-two` is five tokens). Whitespace is not a
+//! token, but each token knows whether space came before it.
+//!
+//! Sentences end after `.`, `!`, `?` or `…` (with any closing quotes and
+//! brackets that follow) unless the next word is lower case, and at every line
+//! break; paragraphs end at blank lines. Every token carries byte and character
+//! (Unicode scalar value) offsets into the original text.
+//!
+//! [`normalize`] gives the key that literals and lexicon entries are compared
+//! on: NFKC, curly quotes and apostrophes made straight, dash variants made
+//! `-`; [`fold_case`] adds lower-casing.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// What a token is made of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum TokenKind {
+    /// Contains a letter.
+    Word,
+    /// Digits, with inner separators.
+    Number,
+    /// Punctuation.
+    Punct,
+    /// Any other symbol.
+    Symbol,
+}
+
+impl TokenKind {
+    /// The name used in rules and listings.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Word => "word",
+            TokenKind::Number => "number",
+            TokenKind::Punct => "punct",
+            TokenKind::Symbol => "symbol",
+        }
+    }
+}
+
+/// Token flags (bits of [`Token::flags`]).
+pub mod flag {
+    /// The first character is upper case.
+    pub const CAP: u16 = 1;
+    /// Has letters, all upper case.
+    pub const UPPER: u16 = 2;
+    /// Has letters, all lower case.
+    pub const LOWER: u16 = 4;
+    /// One upper-case letter, with or without a period.
+    pub const INITIAL: u16 = 8;
+    /// Whitespace (or the start of the text) comes right before it.
+    pub const SPACE_BEFORE: u16 = 16;
+    /// All its bytes are ASCII.
+    pub const ASCII: u16 = 32;
+    /// Its text is already its normalized key (no quotes, dashes or non-ASCII to fold).
+    pub const PLAIN: u16 = 64;
+}
+
+/// One token. Offsets are end-exclusive; `start < end`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Token {
+    /// First byte.
+    pub start: u32,
+    /// One past the last byte.
+    pub end: u32,
+    /// First character (Unicode scalar value index).
+    pub char_start: u32,
+    /// One past the last character.
+    pub char_end: u32,
+    /// What it is made of.
+    pub kind: TokenKind,
+    /// Bits from [`flag`].
+    pub flags: u16,
+}
+
+impl Token {
+    /// Whether a flag is set.
+    #[inline]
+    pub fn has(&self, f: u16) -> bool {
+        self.flags & f != 0
+    }
+}
+
+/// A tokenized text. Sentences and paragraphs are token ranges that cover
+/// every token exactly once, in order.
+#[derive(Debug, Clone)]
+pub struct Document<'t> {
+    /// The original text.
+    pub text: &'t str,
+    /// Its tokens, in order.
+    pub tokens: Vec<Token>,
+    /// Token ranges `[start, end)` of sentences.
+    pub sentences: Vec<(u32, u32)>,
+    /// Token ranges `[start, end)` of paragraphs.
+    pub paragraphs: Vec<(u32, u32)>,
+}
+
+impl<'t> Document<'t> {
+    /// Tokenizes a text.
+    pub fn new(text: &'t str) -> Document<'t> {
+        let mut doc = Document { text, tokens: Vec::with_capacity(text.len() / 5), sentences: vec![], paragraphs: vec![] };
+        Tokenizer::new(text).run(&mut doc);
+        doc
+    }
+
+    /// The text of a token.
+    #[inline]
+    pub fn token_text(&self, i: usize) -> &'t str {
+        let t = &self.tokens[i];
+        &self.text[t.start as usize..t.end as usize]
+    }
+}
+
+/// Words that keep their period: titles, corporate suffixes, months and the like.
+const ABBREVIATIONS: &[&str] = &[
+    "Adm", "Apr", "Aug", "Brig", "Capt", "Cmdr", "Co", "Col", "Corp", "Dec", "Dr", "Feb", "Fr", "Gen", "Gov", "Hon",
+    "Inc", "Jan", "Jr", "Jul", "Jun", "Lt", "Ltd", "Maj", "Mar", "Mr", "Mrs", "Ms", "Mt", "No", "Nov", "Oct", "Prof",
+    "Rep", "Rev", "Sen", "Sep", "Sept", "Sgt", "Sr", "St", "Supt", "vs", "etc", "approx", "Ave", "Blvd", "Dept",
+    "Est", "Messrs", "Pres", "Sec",
+];
+
+fn is_apostrophe(c: char) -> bool {
+    matches!(c, '\'' | '\u{2019}' | '\u{2018}' | '\u{02BC}')
+}
+
+fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c)
+    }
+}
+
+fn is_symbol(c: char) -> bool {
+    matches!(c, '$' | '%' | '+' | '<' | '=' | '>' | '^' | '`' | '|' | '~' | '€' | '£' | '¥' | '©' | '®' | '°' | '§' | '¢' | '₹' | '×' | '±')
+}
+
+struct Tokenizer<'t> {
+    text: &'t str,
+    bytes: &'t [u8],
+    pos: usize,
+    chars: u32,
+}
+
+impl<'t> Tokenizer<'t> {
+    fn new(text: &'t str) -> Self {
+        Tokenizer { text, bytes: text.as_bytes(), pos: 0, chars: 0 }
+    }
+
+    #[inline]
+    fn peek(&self, at: usize) -> Option<char> {
+        let b = *self.bytes.get(at)?;
+        if b < 0x80 {
+            Some(b as char)
+        } else {
+            self.text[at..].chars().next()
+        }
+    }
+
+    fn run(mut self, doc: &mut Document<'t>) {
+        let mut space_before = true;
+        let mut newlines = 0u32;
+        let mut sent_start = 0u32;
+        let mut par_start = 0u32;
+        let mut pending_end = false; // a sentence-final mark was seen
+        while let Some(c) = self.peek(self.pos) {
+            if c.is_whitespace() {
+                if c == '\n' {
+                    newlines += 1;
+                }
+                self.pos += c.len_utf8();
+                self.chars += 1;
+                space_before = true;
+                continue;
+            }
+            let n = doc.tokens.len() as u32;
+            // Boundaries decided by what came between the last token and this one.
+            if n > 0 {
+                if newlines >= 2 {
+                    push_range(&mut doc.sentences, sent_start, n);
+                    push_range(&mut doc.paragraphs, par_start, n);
+                    sent_start = n;
+                    par_start = n;
+                } else if newlines == 1 || (pending_end && !starts_lower(c) && !(is_closer(c) && !space_before)) {
+                    push_range(&mut doc.sentences, sent_start, n);
+                    sent_start = n;
+                }
+            }
+            newlines = 0;
+            let start = self.pos;
+            let char_start = self.chars;
+            let kind = self.scan(c);
+            let text = &self.text[start..self.pos];
+            let mut tok = Token { start: start as u32, end: self.pos as u32, char_start, char_end: self.chars, kind, flags: 0 };
+            tok.flags = flags_of(text, kind) | if space_before { flag::SPACE_BEFORE } else { 0 };
+            // A closing quote or bracket right after the final mark stays in the sentence.
+            let closes = text.chars().next().is_some_and(is_closer) && text.chars().count() == 1;
+            if pending_end && closes && !tok.has(flag::SPACE_BEFORE) {
+                // still pending
+            } else {
+                pending_end = matches!(text, "." | "!" | "?" | "\u{2026}" | "...");
+            }
+            doc.tokens.push(tok);
+            space_before = false;
+        }
+        let n = doc.tokens.len() as u32;
+        push_range(&mut doc.sentences, sent_start, n);
+        push_range(&mut doc.paragraphs, par_start, n);
+    }
+
+    /// Scans one token starting with `c` at `self.pos`; returns its kind.
+    fn scan(&mut self, c: char) -> TokenKind {
+        if is_word_char(c) {
+            return self.scan_word();
+        }
+        if is_apostrophe(c) {
+            // A clitic: 's, 't, 're, 've, 'll, 'd, 'm right after a word.
+            let after = self.pos + c.len_utf8();
+            let prev_is_word = self.pos > 0 && self.text[..self.pos].chars().next_back().is_some_and(is_word_char);
+            if prev_is_word {
+                let rest = &self.text[after..];
+                for cl in ["s", "t", "re", "ve", "ll", "d", "m", "S", "T", "RE", "VE", "LL", "D", "M"] {
+                    if rest.starts_with(cl) && !rest[cl.len()..].chars().next().is_some_and(is_word_char) {
+                        self.advance_to(after + cl.len());
+                        return TokenKind::Word;
+                    }
+                }
+            }
+        }
+        if c == '.' && self.text[self.pos..].starts_with("...") {
+            self.advance_to(self.pos + 3);
+            return TokenKind::Punct;
+        }
+        self.advance_to(self.pos + c.len_utf8());
+        if is_symbol(c) {
+            TokenKind::Symbol
+        } else {
+            TokenKind::Punct
+        }
+    }
+
+    fn advance_to(&mut self, end: usize) {
+        self.chars += self.text[self.pos..end].chars().count() as u32;
+        self.pos = end;
+    }
+
+    fn scan_word(&mut self) -> TokenKind {
+        let start = self.pos;
+        let mut has_letter = false;
+        let mut i = self.pos;
+        loop {
+            match self.peek(i) {
+                Some(c) if is_word_char(c) => {
+                    has_letter |= !c.is_ascii_digit() && !c.is_numeric();
+                    i += c.len_utf8();
+                }
+                // Inner separators of numbers: 1,000  3.2  10:30
+                Some(sep @ (',' | '.' | ':')) if !has_letter && i > start => {
+                    if self.peek(i + 1).is_some_and(|d| d.is_ascii_digit()) {
+                        i += sep.len_utf8();
+                    } else {
+                        break;
+                    }
+                }
+                // O'Brien: an apostrophe followed by a capital letter stays inside.
+                Some(a) if is_apostrophe(a) && has_letter => {
+                    let next = self.peek(i + a.len_utf8());
+                    if next.is_some_and(|n| n.is_uppercase()) {
+                        i += a.len_utf8();
+                    } else {
+                        break;
+                    }
+                }
+                _ => break,
+            }
+        }
+        let word = &self.text[start..i];
+        // Abbreviations keep their period: U.S., J., Mr., Inc.
+        if self.peek(i) == Some('.') {
+            let single_letter = word.chars().count() == 1 && has_letter;
+            if single_letter {
+                // U.S. / a.m. / J.
+                let mut j = i + 1;
+                loop {
+                    let mut it = self.text[j..].chars();
+                    match (it.next(), it.next()) {
+                        (Some(l), Some('.')) if l.is_alphabetic() => j += l.len_utf8() + 1,
+                        _ => break,
+                    }
+                }
+                let dotted = j > i + 1;
+                if dotted || word.chars().next().is_some_and(|c| c.is_uppercase()) {
+                    self.advance_to(j);
+                    return TokenKind::Word;
+                }
+            } else if ABBREVIATIONS.contains(&word) {
+                self.advance_to(i + 1);
+                return TokenKind::Word;
+            }
+        }
+        self.advance_to(i);
+        if has_letter {
+            TokenKind::Word
+        } else {
+            TokenKind::Number
+        }
+    }
+}
+
+fn is_closer(c: char) -> bool {
+    matches!(c, '"' | '\'' | ')' | ']' | '\u{201D}' | '\u{2019}' | '\u{bb}')
+}
+
+fn starts_lower(c: char) -> bool {
+    c.is_lowercase()
+}
+
+fn push_range(v: &mut Vec<(u32, u32)>, start: u32, end: u32) {
+    if end > start {
+        v.push((start, end));
+    }
+}
+
+fn flags_of(text: &str, kind: TokenKind) -> u16 {
+    let mut f = 0;
+    let ascii = text.is_ascii();
+    if ascii {
+        f |= flag::ASCII;
+        if !text.bytes().any(|b| matches!(b, b'\'' | b'"' | b'`')) {
+            f |= flag::PLAIN;
+        }
+    }
+    if kind != TokenKind::Word {
+        return f;
+    }
+    let mut chars = text.chars();
+    let first = chars.next().unwrap_or(' ');
+    if first.is_uppercase() {
+        f |= flag::CAP;
+    }
+    let (mut upper, mut lower) = (0, 0);
+    for c in text.chars() {
+        if c.is_uppercase() {
+            upper += 1;
+        } else if c.is_lowercase() {
+            lower += 1;
+        }
+    }
+    if upper > 0 && lower == 0 {
+        f |= flag::UPPER;
+    }
+    if lower > 0 && upper == 0 {
+        f |= flag::LOWER;
+    }
+    if first.is_uppercase() && (chars.as_str().is_empty() || chars.as_str() == ".") {
+        f |= flag::INITIAL;
+    }
+    f
+}
+
+/// The token shape used by `shape = "..."` tests: upper-case letters become
+/// `X`, lower-case `x`, digits `d`, other characters stay; runs of more than
+/// four of the same become four (`Xxxxx` for `Washington`, `dddd` for `2023`).
+pub fn shape(text: &str) -> String {
+    let mut out = String::new();
+    let mut last = '\0';
+    let mut run = 0;
+    for c in text.chars() {
+        let s = if c.is_uppercase() {
+            'X'
+        } else if c.is_lowercase() || c.is_alphabetic() {
+            'x'
+        } else if c.is_numeric() {
+            'd'
+        } else {
+            c
+        };
+        if s == last {
+            run += 1;
+        } else {
+            run = 1;
+            last = s;
+        }
+        if run <= 4 {
+            out.push(s);
+        }
+    }
+    out
+}
+
+fn fold_char(c: char, out: &mut String) {
+    match c {
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{02BC}' | '`' | '\u{00B4}' => out.push('\''),
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}' | '\u{00BB}' => out.push('"'),
+        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}' | '\u{2212}' | '\u{FE58}'
+        | '\u{FE63}' | '\u{FF0D}' => out.push('-'),
+        _ => out.push(c),
+    }
+}
+
+/// Appends the normalized key of `text` to `out`: NFKC, quotes, apostrophes
+/// and dashes made plain. Case is kept.
+pub fn normalize(text: &str, out: &mut String) {
+    if text.is_ascii() {
+        for c in text.chars() {
+            fold_char(c, out);
+        }
+        return;
+    }
+    for c in text.nfkc() {
+        fold_char(c, out);
+    }
+}
+
+/// Appends the lower-cased normalized key of `text` to `out`.
+pub fn fold_case(text: &str, out: &mut String) {
+    if text.is_ascii() {
+        for b in text.bytes() {
+            fold_char(b.to_ascii_lowercase() as char, out);
+        }
+        return;
+    }
+    for c in text.nfkc() {
+        for l in c.to_lowercase() {
+            fold_char(l, out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(s: &str) -> Vec<&str> {
+        let d = Document::new(s);
+        (0..d.tokens.len()).map(|i| d.token_text(i)).collect()
+    }
+
+    #[test]
+    fn splits_words_numbers_and_punctuation() {
+        assert_eq!(texts("Japan, France plan talks."), ["Japan", ",", "France", "plan", "talks", "."]);
+        assert_eq!(texts("China\u{2019}s 1,000 troops at 10:30"), ["China", "\u{2019}s", "1,000", "troops", "at", "10:30"]);
+        assert_eq!(texts("the U.S. and Mr. J. Smith"), ["the", "U.S.", "and", "Mr.", "J.", "Smith"]);
+        assert_eq!(texts("\u{201C}two-plus-two\u{201D}"), ["\u{201C}", "two", "-", "plus", "-", "two", "\u{201D}"]);
+        assert_eq!(texts("O'Brien don't"), ["O'Brien", "don", "'t"]);
+    }
+
+    #[test]
+    fn offsets_count_characters_and_bytes() {
+        let d = Document::new("Zoë Café ok");
+        let t = d.tokens[1];
+        assert_eq!((t.start, t.end, t.char_start, t.char_end), (5, 10, 4, 8));
+        let d = Document::new("e\u{301}t\u{e9} x");
+        assert_eq!(d.tokens.len(), 2);
+    }
+
+    #[test]
+    fn sentences_and_paragraphs() {
+        let d = Document::new("Headline here\n\nOne. Two said \"Yes.\" three.\nNext line");
+        assert_eq!(d.paragraphs, vec![(0, 2), (2, 14)]);
+        assert_eq!(d.sentences, vec![(0, 2), (2, 4), (4, 12), (12, 14)]);
+    }
+
+    #[test]
+    fn normalization_folds_variants() {
+        let mut s = String::new();
+        fold_case("Indo\u{2011}Pacific \u{2019}S \u{FB01}", &mut s);
+        assert_eq!(s, "indo-pacific 's fi");
+        assert_eq!(shape("Washington"), "Xxxxx");
+        assert_eq!(shape("2023"), "dddd");
+        assert_eq!(shape("U.S."), "X.X.");
+    }
+}
