@@ -28,17 +28,20 @@ pub fn check(paths: &[PathBuf], files: &dyn Files) -> Result<(RuleSet, Vec<Diagn
     checker.collect(&parsed);
     checker.diags.splice(0..0, diags);
     if has_errors(&checker.diags) {
+        dedup(&mut checker.diags);
         return Err((checker.sources, checker.diags));
     }
     checker.resolve(&parsed);
     if has_errors(&checker.diags) {
+        dedup(&mut checker.diags);
         return Err((checker.sources, checker.diags));
     }
     let order = checker.order();
     if has_errors(&checker.diags) {
         return Err((checker.sources, checker.diags));
     }
-    let Checker { sources, labels, lexicons, rules, diags, .. } = checker;
+    let Checker { sources, labels, lexicons, rules, mut diags, .. } = checker;
+    dedup(&mut diags);
     Ok((RuleSet { sources, labels, lexicons, rules, order }, diags))
 }
 
@@ -254,6 +257,12 @@ impl<'f, 'a> Checker<'f, 'a> {
     }
 
     fn unknown(&mut self, ident: &ast::Ident, what: &str) {
+        if ident.name == "i" {
+            self.err(ident.span, "unknown name `i`")
+                .hints
+                .push("the `i` flag belongs to one literal: write `\"a\"i | \"b\"i`, not `(\"a\" | \"b\")i`".into());
+            return;
+        }
         let names = self.known_names();
         let hint = did_you_mean(&ident.name, names.iter().copied()).map(|s| format!("did you mean `{s}`?"));
         let d = self.err(ident.span, format!("unknown {what} `{}`", ident.name));
@@ -820,6 +829,12 @@ impl<'f, 'a> Checker<'f, 'a> {
         }
         order
     }
+}
+
+/// A named pattern used in several places reports its own errors once.
+fn dedup(diags: &mut Vec<Diagnostic>) {
+    let mut seen = std::collections::HashSet::new();
+    diags.retain(|d| seen.insert((d.span, d.message.clone())));
 }
 
 fn reaches(edges: &[BTreeSet<usize>], from: usize, to: usize) -> bool {
