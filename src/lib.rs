@@ -37,6 +37,7 @@ pub mod exec;
 pub mod output;
 pub mod source;
 pub mod syntax;
+pub mod testing;
 pub mod text;
 
 pub use compile::Program;

@@ -1,1 +1,20 @@
+//! trawl's integration tests: one binary, one module per stage.
 
+// Parsing: AST snapshots of valid files, diagnostics of invalid ones.
+mod syntax;
+// Checking: a diagnostic snapshot per kind of rule error.
+mod check;
+// Compiling: program listings.
+mod compile;
+// Extraction: records from fixture rules and documents, the seed article among them.
+mod extract;
+// The tricky semantics: conflicts, greedy and lazy, context, offsets, cycles.
+mod semantics;
+// The bundled packs' own examples, and every example in docs/LANGUAGE.md.
+mod rules;
+// The command line: exit codes, error records, formats.
+mod cli;
+// Inputs of any kind never panic.
+mod robustness;
+
+mod common;

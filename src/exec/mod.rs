@@ -114,6 +114,9 @@ pub struct Extraction {
     pub annotations: Vec<Annotation>,
     /// Ids of the annotations that go to the output, in output order.
     pub output: Vec<u32>,
+    /// Ids of every annotation made by a rule and kept after conflict
+    /// resolution, internal labels included, in output order.
+    pub kept: Vec<u32>,
 }
 
 /// The read-only view a rule run needs.
@@ -163,9 +166,14 @@ pub fn extract(prog: &Program, doc: &Document, opts: &Options, scratch: &mut Scr
         }
     }
     let mut output = Vec::new();
+    let mut kept = Vec::new();
     for (i, l) in prog.set.labels.iter().enumerate() {
+        if l.lexicon.is_some() {
+            continue;
+        }
+        resolve(prog, doc, &mut anns, &mut labels[i], LabelId(i as u32), n);
+        kept.extend(labels[i].kept.iter().copied());
         if l.output {
-            resolve(prog, doc, &mut anns, &mut labels[i], LabelId(i as u32), n);
             output.extend(labels[i].kept.iter().copied());
         }
     }
@@ -178,7 +186,8 @@ pub fn extract(prog: &Program, doc: &Document, opts: &Options, scratch: &mut Scr
         (doc.tokens[a.start as usize].start, doc.tokens[a.end as usize - 1].end, prog.set.labels[a.label.0 as usize].name.as_str(), rule, *id)
     };
     output.sort_by(|a, b| key(a).cmp(&key(b)));
-    Extraction { annotations: anns, output }
+    kept.sort_by(|a, b| key(a).cmp(&key(b)));
+    Extraction { annotations: anns, output, kept }
 }
 
 fn prepare(prog: &Program, doc: &Document, s: &mut Scratch) {
