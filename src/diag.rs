@@ -35,12 +35,24 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error at a span.
     pub fn error(span: Span, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Error, message: message.into(), span: Some(span), labels: vec![], hints: vec![] }
+        Diagnostic {
+            severity: Severity::Error,
+            message: message.into(),
+            span: Some(span),
+            labels: vec![],
+            hints: vec![],
+        }
     }
 
     /// An error without a place in a file.
     pub fn error_nowhere(message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Error, message: message.into(), span: None, labels: vec![], hints: vec![] }
+        Diagnostic {
+            severity: Severity::Error,
+            message: message.into(),
+            span: None,
+            labels: vec![],
+            hints: vec![],
+        }
     }
 
     /// Adds a hint.
@@ -98,19 +110,35 @@ fn snippet(out: &mut String, sources: &SourceMap, span: Span, note: &str) {
     let _ = writeln!(out, "{pad}--> {}:{line}:{col}", file.name);
     let _ = writeln!(out, "{pad} |");
     let _ = writeln!(out, "{line} | {text}");
-    let width = if end_line == line { end_col.saturating_sub(col).max(1) } else { (text.chars().count() + 1).saturating_sub(col).max(1) };
-    let lead: String = text.chars().take(col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+    let width = if end_line == line {
+        end_col.saturating_sub(col).max(1)
+    } else {
+        (text.chars().count() + 1).saturating_sub(col).max(1)
+    };
+    let lead: String = text
+        .chars()
+        .take(col - 1)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
     let sep = if note.is_empty() { "" } else { " " };
     let _ = writeln!(out, "{pad} | {lead}{}{sep}{note}", "^".repeat(width));
 }
 
 /// The closest name to `name` among `candidates`, if it is close enough to suggest.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let mut best: Option<(usize, &str)> = None;
     let lower = name.to_lowercase();
     for c in candidates {
         let d = edit_distance(&lower, &c.to_lowercase());
-        let limit = ((name.chars().count().max(c.chars().count()) + 2) / 3).max(1);
+        let limit = name
+            .chars()
+            .count()
+            .max(c.chars().count())
+            .div_ceil(3)
+            .max(1);
         if d <= limit && best.is_none_or(|(bd, bc)| d < bd || (d == bd && c < bc)) {
             best = Some((d, c));
         }

@@ -101,7 +101,10 @@ impl Rules {
                 if path == Path::new(self.0) {
                     Ok(self.1.to_string())
                 } else {
-                    Err(std::io::Error::new(std::io::ErrorKind::NotFound, "not found"))
+                    Err(std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "not found",
+                    ))
                 }
             }
             fn rule_files_in(&self, _: &Path) -> Option<std::io::Result<Vec<PathBuf>>> {
@@ -113,9 +116,16 @@ impl Rules {
 
     /// Loads rules through any file source.
     pub fn load(paths: &[PathBuf], files: &dyn Files) -> Result<Rules, RuleErrors> {
-        let (set, warnings) = check::check(paths, files).map_err(|(sources, diagnostics)| RuleErrors { sources, diagnostics })?;
+        let (set, warnings) =
+            check::check(paths, files).map_err(|(sources, diagnostics)| RuleErrors {
+                sources,
+                diagnostics,
+            })?;
         let sources = set.sources.clone();
-        let program = compile::compile(set).map_err(|diagnostics| RuleErrors { sources, diagnostics })?;
+        let program = compile::compile(set).map_err(|diagnostics| RuleErrors {
+            sources,
+            diagnostics,
+        })?;
         Ok(Rules { program, warnings })
     }
 
@@ -125,7 +135,13 @@ impl Rules {
     }
 
     /// Extracts records with a reusable scratch space and a choice of offsets.
-    pub fn extract_with(&self, text: &str, opts: &Options, unit: OffsetUnit, scratch: &mut exec::Scratch) -> Vec<Record> {
+    pub fn extract_with(
+        &self,
+        text: &str,
+        opts: &Options,
+        unit: OffsetUnit,
+        scratch: &mut exec::Scratch,
+    ) -> Vec<Record> {
         let doc = text::Document::new(text);
         let ex = exec::extract(&self.program, &doc, opts, scratch);
         output::records(&self.program, &doc, &ex, unit)

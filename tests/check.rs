@@ -1,1 +1,29 @@
-//! placeholder
+//! Checking: a rendered diagnostic snapshot per kind of rule error.
+
+use crate::common::load;
+use trawl::diag;
+
+#[test]
+fn rule_errors_give_diagnostics() {
+    insta::glob!("fixtures/check/err/*.trawl", |path| {
+        match load(path) {
+            Ok(_) => panic!("{} compiled", path.display()),
+            Err(e) => {
+                assert!(
+                    e.diagnostics
+                        .iter()
+                        .all(|d| d.span.is_some() || d.message.contains("cannot read")),
+                    "every error has a place"
+                );
+                insta::assert_snapshot!(diag::render(&e.sources, &e.diagnostics));
+            }
+        }
+    });
+}
+
+#[test]
+fn all_errors_of_a_file_are_reported() {
+    let text = "rule a { match Titel emit X }\nrule b { match x:cap emit Y { v: y } }\nrule c { match /(/ emit Z }\n";
+    let rendered = crate::common::inline_errors(text);
+    assert_eq!(rendered.matches("error:").count(), 3, "{rendered}");
+}

@@ -11,7 +11,9 @@ pub fn root() -> PathBuf {
 
 /// A path relative to the project root, as the tests name files (stable in snapshots).
 pub fn rel(path: &Path) -> PathBuf {
-    path.strip_prefix(root()).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+    path.strip_prefix(root())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Loads rules from disk with paths relative to the project root (cargo runs
@@ -46,7 +48,9 @@ pub fn inline_errors(text: &str) -> String {
 
 /// `label "text" {fields}` lines for the records of a text.
 pub fn extract_lines(rules: &Rules, text: &str, anchor: Option<&str>) -> Vec<String> {
-    let opts = Options { anchor: anchor.map(|a| trawl::Date::parse(a).expect("anchor")) };
+    let opts = Options {
+        anchor: anchor.map(|a| trawl::Date::parse(a).expect("anchor")),
+    };
     rules
         .extract(text, &opts)
         .iter()
@@ -56,7 +60,13 @@ pub fn extract_lines(rules: &Rules, text: &str, anchor: Option<&str>) -> Vec<Str
                 let v = match v {
                     serde_json::Value::Object(o) => o["text"].to_string(),
                     serde_json::Value::Array(a) => {
-                        format!("[{}]", a.iter().map(|x| x.get("text").unwrap_or(x).to_string()).collect::<Vec<_>>().join(", "))
+                        format!(
+                            "[{}]",
+                            a.iter()
+                                .map(|x| x.get("text").unwrap_or(x).to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
                     }
                     other => other.to_string(),
                 };

@@ -146,6 +146,10 @@ pub struct Emit {
     pub fields: Vec<(String, Expr)>,
 }
 
+/// A field constraint on an annotation reference: the field, and a comparison
+/// with a constant (or, without one, "the field is present").
+pub type Constraint = (String, Option<(CmpOp, Literal)>);
+
 /// A checked pattern.
 #[derive(Debug, Clone)]
 pub enum Pat {
@@ -184,7 +188,7 @@ pub enum Pat {
         /// The label.
         label: LabelId,
         /// Field constraints.
-        constraints: Vec<(String, Option<(CmpOp, Literal)>)>,
+        constraints: Vec<Constraint>,
     },
 }
 
@@ -275,7 +279,19 @@ impl Class {
 
     /// Every name a class goes by (for suggestions).
     pub const NAMES: &'static [&'static str] = &[
-        "cap", "capitalized", "upper", "lower", "num", "number", "word", "punct", "punctuation", "symbol", "initial", "any", "_",
+        "cap",
+        "capitalized",
+        "upper",
+        "lower",
+        "num",
+        "number",
+        "word",
+        "punct",
+        "punctuation",
+        "symbol",
+        "initial",
+        "any",
+        "_",
     ];
 
     /// The short name.

@@ -1,8 +1,8 @@
 //! The compiled program and its listing.
 
 use super::TokenAutomaton;
-use crate::check::hir::{Class, LabelId, LexiconId, Property, RuleId, RuleSet, Step};
-use crate::syntax::ast::{CmpOp, Literal};
+use crate::check::hir::{Class, Constraint, LabelId, LexiconId, Property, RuleId, RuleSet, Step};
+use crate::syntax::ast::{CasePolicy, CmpOp};
 use regex::Regex;
 use rustc_hash::FxHashMap;
 use std::fmt;
@@ -33,7 +33,7 @@ pub struct Program {
     /// Labels that `[Label]` token tests look at.
     pub uses_covered: Vec<LabelId>,
     /// Field constraints on annotation references.
-    pub constraints: Vec<Vec<(String, Option<(CmpOp, Literal)>)>>,
+    pub constraints: Vec<Vec<Constraint>>,
 }
 
 /// A lexicon hit: which entry of which lexicon.
@@ -155,7 +155,11 @@ impl Program {
             CTest::Any => write!(f, "any"),
             CTest::Class(c) => write!(f, "{}", c.as_str()),
             CTest::Key { id, fold } => {
-                let key = self.vocab.iter().find(|(_, v)| **v == *id).map_or("?", |(k, _)| k.as_str());
+                let key = self
+                    .vocab
+                    .iter()
+                    .find(|(_, v)| **v == *id)
+                    .map_or("?", |(k, _)| k.as_str());
                 write!(f, "{key:?}{}", if *fold { "i" } else { "" })
             }
             CTest::Regex(i) => write!(f, "/{}/", self.regexes[*i as usize].as_str()),
@@ -167,7 +171,11 @@ impl Program {
                 self.fmt_test(inner, f)
             }
             CTest::And(items) | CTest::Or(items) => {
-                let op = if matches!(t, CTest::And(_)) { " & " } else { " | " };
+                let op = if matches!(t, CTest::And(_)) {
+                    " & "
+                } else {
+                    " | "
+                };
                 write!(f, "(")?;
                 for (i, x) in items.iter().enumerate() {
                     if i > 0 {
@@ -178,6 +186,16 @@ impl Program {
                 write!(f, ")")
             }
         }
+    }
+
+    fn test_string(&self, t: &CTest) -> String {
+        struct Shown<'a>(&'a Program, &'a CTest);
+        impl fmt::Display for Shown<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt_test(self.1, f)
+            }
+        }
+        Shown(self, t).to_string()
     }
 
     fn fmt_insts(&self, insts: &[Inst], indent: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -210,7 +228,11 @@ impl Program {
                 Inst::Context { ctx, negated } => {
                     let c = &self.contexts[*ctx as usize];
                     let side = if c.reverse { "before" } else { "after" };
-                    writeln!(f, "{}{side} (context {ctx})", if *negated { "not " } else { "" })?;
+                    writeln!(
+                        f,
+                        "{}{side} (context {ctx})",
+                        if *negated { "not " } else { "" }
+                    )?;
                     self.fmt_insts(&c.insts, &format!("{indent}     | "), f)?;
                     continue;
                 }
@@ -227,7 +249,13 @@ impl fmt::Display for Program {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "labels:")?;
         for l in &self.set.labels {
-            let kind = if l.lexicon.is_some() { "lexicon" } else if l.output { "output" } else { "internal" };
+            let kind = if l.lexicon.is_some() {
+                "lexicon"
+            } else if l.output {
+                "output"
+            } else {
+                "internal"
+            };
             write!(f, "  {} ({kind})", l.name)?;
             if !l.fields.is_empty() {
                 write!(f, " fields: {}", l.fields.join(", "))?;
@@ -237,41 +265,92 @@ impl fmt::Display for Program {
         writeln!(f, "lexicons:")?;
         for lex in &self.set.lexicons {
             match &lex.derived {
-                Some(d) => writeln!(f, "  {} derived from {}{} {:?}", lex.name, self.label(d.label), d.field.as_ref().map_or(String::new(), |x| format!(".{x}")), d.forms)?,
-                None => writeln!(f, "  {} {} entries, case {:?}", lex.name, lex.entries.len(), lex.case)?,
+                Some(d) => {
+                    let forms: Vec<String> = d
+                        .forms
+                        .iter()
+                        .map(|x| format!("{x:?}").to_lowercase())
+                        .collect();
+                    let field = d.field.as_ref().map_or(String::new(), |x| format!(".{x}"));
+                    writeln!(
+                        f,
+                        "  {} derived from {}{field} forms [{}]",
+                        lex.name,
+                        self.label(d.label),
+                        forms.join(", ")
+                    )?
+                }
+                None => {
+                    let case = match lex.case {
+                        CasePolicy::Exact => "exact".to_string(),
+                        CasePolicy::Ignore { above: None } => "ignore".to_string(),
+                        CasePolicy::Ignore { above: Some(n) } => format!("ignore above {n}"),
+                    };
+                    writeln!(
+                        f,
+                        "  {} {} entries, case {case}",
+                        lex.name,
+                        lex.entries.len()
+                    )?
+                }
             }
         }
-        writeln!(f, "automata: exact {} entries / {} states, folded {} entries / {} states", self.exact.len(), self.exact.states(), self.fold.len(), self.fold.states())?;
+        writeln!(
+            f,
+            "automata: exact {} entries / {} states, folded {} entries / {} states",
+            self.exact.len(),
+            self.exact.states(),
+            self.fold.len(),
+            self.fold.states()
+        )?;
         writeln!(f, "cascade:")?;
         for (i, s) in self.set.order.iter().enumerate() {
             match s {
                 Step::Rule(r) => writeln!(f, "  {i}. rule {}", self.set.rules[r.0 as usize].name)?,
-                Step::Derive(l) => writeln!(f, "  {i}. derive lexicon {}", self.set.lexicons[l.0 as usize].name)?,
+                Step::Derive(l) => writeln!(
+                    f,
+                    "  {i}. derive lexicon {}",
+                    self.set.lexicons[l.0 as usize].name
+                )?,
             }
         }
         for cr in &self.rules {
             let r = &self.set.rules[cr.rule.0 as usize];
-            writeln!(f, "\nrule {} ({}) scope {} priority {}{}", r.name, self.set.sources.location(r.span), r.scope.as_str(), r.priority, if r.keep_all { " keep all" } else { "" })?;
+            writeln!(
+                f,
+                "\nrule {} ({}) scope {} priority {}{}",
+                r.name,
+                self.set.sources.location(r.span),
+                r.scope.as_str(),
+                r.priority,
+                if r.keep_all { " keep all" } else { "" }
+            )?;
             if !r.captures.is_empty() {
-                let caps: Vec<String> = r.captures.iter().enumerate().map(|(i, c)| format!("{c}={}", 2 + 3 * i)).collect();
+                let caps: Vec<String> = r
+                    .captures
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| format!("{c}={}", 2 + 3 * i))
+                    .collect();
                 writeln!(f, "  captures: {}", caps.join(" "))?;
             }
-            write!(f, "  starts at:")?;
+            let mut starts: Vec<String> = vec![];
             if cr.start.any {
-                write!(f, " any token")?;
+                starts.push("any token".into());
             }
             for (id, fold) in &cr.start.keys {
-                self.fmt_test(&CTest::Key { id: *id, fold: *fold }, &mut *f).map(|_| ())?;
-                write!(f, " ")?;
+                starts.push(self.test_string(&CTest::Key {
+                    id: *id,
+                    fold: *fold,
+                }));
             }
             for t in &cr.start.tests {
-                write!(f, " ")?;
-                self.fmt_test(&self.tests[*t as usize], f)?;
+                starts.push(self.test_string(&self.tests[*t as usize]));
             }
             for l in &cr.start.labels {
-                write!(f, " {}", self.label(*l))?;
+                starts.push(self.label(*l).to_string());
             }
-            writeln!(f)?;
+            writeln!(f, "  starts at: {}", starts.join(", "))?;
             self.fmt_insts(&cr.insts, "  ", f)?;
         }
         Ok(())

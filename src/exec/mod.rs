@@ -16,8 +16,8 @@ mod vm;
 pub use value::{month_number, normalize_date, parse_int, Date, Value};
 
 use crate::check::hir::{Expr, Form, Func, LabelId, LexiconId, RuleId, Step};
-use crate::syntax::ast::Scope;
 use crate::compile::{CTest, LexHit, Program, NO_SLOT};
+use crate::syntax::ast::Scope;
 use crate::syntax::ast::{CmpOp, Literal};
 use crate::text::{flag, fold_case, normalize, shape, Document, TokenKind};
 use rustc_hash::FxHashMap;
@@ -130,7 +130,12 @@ pub(crate) struct Cx<'a> {
 }
 
 /// Extracts annotations from a document.
-pub fn extract(prog: &Program, doc: &Document, opts: &Options, scratch: &mut Scratch) -> Extraction {
+pub fn extract(
+    prog: &Program,
+    doc: &Document,
+    opts: &Options,
+    scratch: &mut Scratch,
+) -> Extraction {
     let n = doc.tokens.len();
     prepare(prog, doc, scratch);
     let mut anns: Vec<Annotation> = Vec::new();
@@ -144,7 +149,16 @@ pub fn extract(prog: &Program, doc: &Document, opts: &Options, scratch: &mut Scr
             let label = prog.set.lexicons[hit.lexicon.0 as usize].label;
             labels[label.0 as usize].candidates.push(anns.len() as u32);
             labels[label.0 as usize].dirty = true;
-            anns.push(Annotation { label, start: s, end: e, origin: Origin::Lexicon(hit), fields: vec![], priority: 0, keep_all: true, vetoed: false });
+            anns.push(Annotation {
+                label,
+                start: s,
+                end: e,
+                origin: Origin::Lexicon(hit),
+                fields: vec![],
+                priority: 0,
+                keep_all: true,
+                vetoed: false,
+            });
         };
         prog.exact.find(&scratch.exact_ids, &mut add);
         prog.fold.find(&scratch.fold_ids, &mut add);
@@ -159,8 +173,18 @@ pub fn extract(prog: &Program, doc: &Document, opts: &Options, scratch: &mut Scr
                 run_rule(prog, doc, opts, r, scratch, &mut anns, &mut labels);
             }
             Step::Derive(lex) => {
-                let d = prog.set.lexicons[lex.0 as usize].derived.as_ref().expect("derived");
-                resolve(prog, doc, &mut anns, &mut labels[d.label.0 as usize], d.label, n);
+                let d = prog.set.lexicons[lex.0 as usize]
+                    .derived
+                    .as_ref()
+                    .expect("derived");
+                resolve(
+                    prog,
+                    doc,
+                    &mut anns,
+                    &mut labels[d.label.0 as usize],
+                    d.label,
+                    n,
+                );
                 derive(prog, doc, lex, scratch, &mut anns, &mut labels);
             }
         }
@@ -183,11 +207,21 @@ pub fn extract(prog: &Program, doc: &Document, opts: &Options, scratch: &mut Scr
             Origin::Rule { rule, .. } => rule.0,
             _ => u32::MAX,
         };
-        (doc.tokens[a.start as usize].start, doc.tokens[a.end as usize - 1].end, prog.set.labels[a.label.0 as usize].name.as_str(), rule, *id)
+        (
+            doc.tokens[a.start as usize].start,
+            doc.tokens[a.end as usize - 1].end,
+            prog.set.labels[a.label.0 as usize].name.as_str(),
+            rule,
+            *id,
+        )
     };
     output.sort_by(|a, b| key(a).cmp(&key(b)));
     kept.sort_by(|a, b| key(a).cmp(&key(b)));
-    Extraction { annotations: anns, output, kept }
+    Extraction {
+        annotations: anns,
+        output,
+        kept,
+    }
 }
 
 fn prepare(prog: &Program, doc: &Document, s: &mut Scratch) {
@@ -259,20 +293,39 @@ fn unit_bounds(doc: &Document, scope: Scope, unit: u32) -> (u32, u32) {
 /// one starting first, then the rule defined first, then the one made first.
 /// Vetoed annotations are dropped; annotations of `keep all` rules and lexicon
 /// hits are always kept and block nothing.
-fn resolve(prog: &Program, doc: &Document, anns: &mut [Annotation], st: &mut LabelState, label: LabelId, n: usize) {
+fn resolve(
+    prog: &Program,
+    doc: &Document,
+    anns: &mut [Annotation],
+    st: &mut LabelState,
+    label: LabelId,
+    n: usize,
+) {
     if !st.dirty {
         return;
     }
     st.dirty = false;
-    let chars = |a: &Annotation| doc.tokens[a.end as usize - 1].char_end - doc.tokens[a.start as usize].char_start;
+    let chars = |a: &Annotation| {
+        doc.tokens[a.end as usize - 1].char_end - doc.tokens[a.start as usize].char_start
+    };
     let rule_order = |a: &Annotation| match a.origin {
         Origin::Rule { rule, .. } => rule.0,
         _ => 0,
     };
-    let mut order: Vec<u32> = st.candidates.iter().copied().filter(|&i| !anns[i as usize].vetoed).collect();
+    let mut order: Vec<u32> = st
+        .candidates
+        .iter()
+        .copied()
+        .filter(|&i| !anns[i as usize].vetoed)
+        .collect();
     order.sort_by(|&x, &y| {
         let (a, b) = (&anns[x as usize], &anns[y as usize]);
-        b.priority.cmp(&a.priority).then(chars(b).cmp(&chars(a))).then(a.start.cmp(&b.start)).then(rule_order(a).cmp(&rule_order(b))).then(x.cmp(&y))
+        b.priority
+            .cmp(&a.priority)
+            .then(chars(b).cmp(&chars(a)))
+            .then(a.start.cmp(&b.start))
+            .then(rule_order(a).cmp(&rule_order(b)))
+            .then(x.cmp(&y))
     });
     let mut taken = vec![false; n];
     let mut kept = Vec::with_capacity(order.len());
@@ -290,9 +343,16 @@ fn resolve(prog: &Program, doc: &Document, anns: &mut [Annotation], st: &mut Lab
         kept.push(id);
     }
     // Identical spans from different sources (two lexicon entries, say) are all kept.
-    kept.sort_by_key(|&i| (anns[i as usize].start, std::cmp::Reverse(anns[i as usize].end), i));
+    kept.sort_by_key(|&i| {
+        (
+            anns[i as usize].start,
+            std::cmp::Reverse(anns[i as usize].end),
+            i,
+        )
+    });
     st.kept_by_end = kept.clone();
-    st.kept_by_end.sort_by_key(|&i| (anns[i as usize].end, anns[i as usize].start, i));
+    st.kept_by_end
+        .sort_by_key(|&i| (anns[i as usize].end, anns[i as usize].start, i));
     if prog.uses_covered.contains(&label) {
         st.covered.clear();
         st.covered.resize(n, false);
@@ -304,7 +364,15 @@ fn resolve(prog: &Program, doc: &Document, anns: &mut [Annotation], st: &mut Lab
     st.kept = kept;
 }
 
-fn run_rule(prog: &Program, doc: &Document, opts: &Options, r: RuleId, s: &mut Scratch, anns: &mut Vec<Annotation>, labels: &mut [LabelState]) {
+fn run_rule(
+    prog: &Program,
+    doc: &Document,
+    opts: &Options,
+    r: RuleId,
+    s: &mut Scratch,
+    anns: &mut Vec<Annotation>,
+    labels: &mut [LabelState],
+) {
     let rule = &prog.set.rules[r.0 as usize];
     let cr = &prog.rules[r.0 as usize];
     let n = doc.tokens.len() as u32;
@@ -316,19 +384,35 @@ fn run_rule(prog: &Program, doc: &Document, opts: &Options, r: RuleId, s: &mut S
     let mut cands = std::mem::take(&mut s.candidates);
     cands.clear();
     {
-        let cx = Cx { prog, doc, exact_ids: &s.exact_ids, fold_ids: &s.fold_ids, anns, labels };
+        let cx = Cx {
+            prog,
+            doc,
+            exact_ids: &s.exact_ids,
+            fold_ids: &s.fold_ids,
+            anns,
+            labels,
+        };
         if cr.start.any {
             cands.extend(0..n);
         } else {
             for &(id, fold) in &cr.start.keys {
-                let p = if fold { s.postings_fold.get(&id) } else { s.postings_exact.get(&id) };
+                let p = if fold {
+                    s.postings_fold.get(&id)
+                } else {
+                    s.postings_exact.get(&id)
+                };
                 if let Some(p) = p {
                     cands.extend_from_slice(p);
                 }
             }
             if !cr.start.tests.is_empty() {
                 for i in 0..n {
-                    if cr.start.tests.iter().any(|&t| test(&cx, &prog.tests[t as usize], i as usize)) {
+                    if cr
+                        .start
+                        .tests
+                        .iter()
+                        .any(|&t| test(&cx, &prog.tests[t as usize], i as usize))
+                    {
                         cands.push(i);
                     }
                 }
@@ -350,15 +434,38 @@ fn run_rule(prog: &Program, doc: &Document, opts: &Options, r: RuleId, s: &mut S
         let bounds = unit_bounds(doc, rule.scope, unit);
         let end_ci = ci + cands[ci..].partition_point(|&c| c < bounds.1);
         let found = {
-            let cx = Cx { prog, doc, exact_ids: &s.exact_ids, fold_ids: &s.fold_ids, anns, labels };
-            s.vm.search(&cx, &cr.insts, cr.slots as usize, bounds, &cands[ci..end_ci], &mut s.memo)
+            let cx = Cx {
+                prog,
+                doc,
+                exact_ids: &s.exact_ids,
+                fold_ids: &s.fold_ids,
+                anns,
+                labels,
+            };
+            s.vm.search(
+                &cx,
+                &cr.insts,
+                cr.slots as usize,
+                bounds,
+                &cands[ci..end_ci],
+                &mut s.memo,
+            )
         };
         match found {
             Some(slots) => {
                 let (ms, me) = (slots[0], slots[1]);
                 let ok = {
-                    let cx = Cx { prog, doc, exact_ids: &s.exact_ids, fold_ids: &s.fold_ids, anns, labels };
-                    rule.conditions.iter().all(|c| eval(&cx, c, &slots, opts).truthy())
+                    let cx = Cx {
+                        prog,
+                        doc,
+                        exact_ids: &s.exact_ids,
+                        fold_ids: &s.fold_ids,
+                        anns,
+                        labels,
+                    };
+                    rule.conditions
+                        .iter()
+                        .all(|c| eval(&cx, c, &slots, opts).truthy())
                 };
                 let resume = if ok {
                     matches.push(slots);
@@ -402,8 +509,19 @@ fn run_rule(prog: &Program, doc: &Document, opts: &Options, r: RuleId, s: &mut S
                 }
             };
             let fields: Vec<(String, Value)> = {
-                let cx = Cx { prog, doc, exact_ids: &s.exact_ids, fold_ids: &s.fold_ids, anns, labels };
-                e.fields.iter().map(|(k, x)| (k.clone(), eval(&cx, x, &slots, opts))).filter(|(_, v)| *v != Value::Null).collect()
+                let cx = Cx {
+                    prog,
+                    doc,
+                    exact_ids: &s.exact_ids,
+                    fold_ids: &s.fold_ids,
+                    anns,
+                    labels,
+                };
+                e.fields
+                    .iter()
+                    .map(|(k, x)| (k.clone(), eval(&cx, x, &slots, opts)))
+                    .filter(|(_, v)| *v != Value::Null)
+                    .collect()
             };
             let st = &mut labels[e.label.0 as usize];
             st.candidates.push(anns.len() as u32);
@@ -412,7 +530,11 @@ fn run_rule(prog: &Program, doc: &Document, opts: &Options, r: RuleId, s: &mut S
                 label: e.label,
                 start,
                 end,
-                origin: Origin::Rule { rule: r, matched: (ms, me), captures: captures.clone() },
+                origin: Origin::Rule {
+                    rule: r,
+                    matched: (ms, me),
+                    captures: captures.clone(),
+                },
                 fields,
                 priority: rule.priority,
                 keep_all: rule.keep_all,
@@ -423,7 +545,14 @@ fn run_rule(prog: &Program, doc: &Document, opts: &Options, r: RuleId, s: &mut S
 }
 
 /// Builds a derived lexicon's hits: the forms of the names found so far, wherever they occur.
-fn derive(prog: &Program, doc: &Document, lex: LexiconId, s: &mut Scratch, anns: &mut Vec<Annotation>, labels: &mut [LabelState]) {
+fn derive(
+    prog: &Program,
+    doc: &Document,
+    lex: LexiconId,
+    s: &mut Scratch,
+    anns: &mut Vec<Annotation>,
+    labels: &mut [LabelState],
+) {
     let def = &prog.set.lexicons[lex.0 as usize];
     let d = def.derived.as_ref().expect("derived");
     let keys: Vec<String> = (0..doc.tokens.len())
@@ -445,8 +574,12 @@ fn derive(prog: &Program, doc: &Document, lex: LexiconId, s: &mut Scratch, anns:
                 _ => continue,
             },
         };
-        let text = doc.text[doc.tokens[fs as usize].start as usize..doc.tokens[fe as usize - 1].end as usize].to_string();
-        let words: Vec<u32> = (fs..fe).filter(|&i| doc.tokens[i as usize].kind == TokenKind::Word).collect();
+        let text = doc.text
+            [doc.tokens[fs as usize].start as usize..doc.tokens[fe as usize - 1].end as usize]
+            .to_string();
+        let words: Vec<u32> = (fs..fe)
+            .filter(|&i| doc.tokens[i as usize].kind == TokenKind::Word)
+            .collect();
         for form in &d.forms {
             let f: Vec<String> = match form {
                 Form::Full => (fs..fe).map(|i| keys[i as usize].clone()).collect(),
@@ -454,7 +587,11 @@ fn derive(prog: &Program, doc: &Document, lex: LexiconId, s: &mut Scratch, anns:
                     if words.len() < 2 {
                         continue;
                     }
-                    let w = if *form == Form::First { words[0] } else { words[words.len() - 1] };
+                    let w = if *form == Form::First {
+                        words[0]
+                    } else {
+                        words[words.len() - 1]
+                    };
                     let t = &doc.tokens[w as usize];
                     if !t.has(flag::CAP) || t.char_end - t.char_start < 2 {
                         continue;
@@ -462,8 +599,11 @@ fn derive(prog: &Program, doc: &Document, lex: LexiconId, s: &mut Scratch, anns:
                     vec![keys[w as usize].clone()]
                 }
                 Form::Acronym => {
-                    let caps: String =
-                        words.iter().filter(|&&w| doc.tokens[w as usize].has(flag::CAP)).filter_map(|&w| doc.token_text(w as usize).chars().next()).collect();
+                    let caps: String = words
+                        .iter()
+                        .filter(|&&w| doc.tokens[w as usize].has(flag::CAP))
+                        .filter_map(|&w| doc.token_text(w as usize).chars().next())
+                        .collect();
                     if caps.chars().count() < 2 {
                         continue;
                     }
@@ -482,14 +622,18 @@ fn derive(prog: &Program, doc: &Document, lex: LexiconId, s: &mut Scratch, anns:
     let label = def.label;
     let mut seen: Vec<(u32, u32)> = Vec::new();
     for i in 0..keys.len() {
-        let Some(list) = by_first.get(keys[i].as_str()) else { continue };
+        let Some(list) = by_first.get(keys[i].as_str()) else {
+            continue;
+        };
         for &fi in list {
             let (k, source) = &forms[fi];
             let end = i + k.len();
             if end > keys.len() || keys[i..end].iter().zip(k).any(|(a, b)| a != b) {
                 continue;
             }
-            if unit_of(s, Scope::Sentence, i as u32) != unit_of(s, Scope::Sentence, end as u32 - 1) || seen.contains(&(i as u32, end as u32)) {
+            if unit_of(s, Scope::Sentence, i as u32) != unit_of(s, Scope::Sentence, end as u32 - 1)
+                || seen.contains(&(i as u32, end as u32))
+            {
                 continue;
             }
             seen.push((i as u32, end as u32));
@@ -499,7 +643,10 @@ fn derive(prog: &Program, doc: &Document, lex: LexiconId, s: &mut Scratch, anns:
                 label,
                 start: i as u32,
                 end: end as u32,
-                origin: Origin::Derived { lexicon: lex, source: source.clone() },
+                origin: Origin::Derived {
+                    lexicon: lex,
+                    source: source.clone(),
+                },
                 fields: vec![("source".into(), Value::Str(source.clone()))],
                 priority: 0,
                 keep_all: true,
@@ -549,9 +696,19 @@ pub(crate) fn test(cx: &Cx, t: &CTest, i: usize) -> bool {
                 Initial => tok.has(flag::INITIAL),
             }
         }
-        CTest::Key { id, fold } => (if *fold { cx.fold_ids[i] } else { cx.exact_ids[i] }) == *id,
+        CTest::Key { id, fold } => {
+            (if *fold {
+                cx.fold_ids[i]
+            } else {
+                cx.exact_ids[i]
+            }) == *id
+        }
         CTest::Regex(r) => cx.prog.regexes[*r as usize].is_match(cx.doc.token_text(i)),
-        CTest::Covered(l) => cx.labels[l.0 as usize].covered.get(i).copied().unwrap_or(false),
+        CTest::Covered(l) => cx.labels[l.0 as usize]
+            .covered
+            .get(i)
+            .copied()
+            .unwrap_or(false),
         CTest::Len(op, n) => cmp_num(*op, (tok.char_end - tok.char_start) as i64, *n),
         CTest::Prop(p, op, s) => {
             use crate::check::hir::Property;
@@ -584,18 +741,23 @@ pub(crate) fn constraints_hold(cx: &Cx, ann: u32, table: u32) -> bool {
         return true;
     }
     let a = &cx.anns[ann as usize];
-    cx.prog.constraints[table as usize].iter().all(|(field, test)| {
-        let v = field_value(cx, a, field);
-        match test {
-            None => v != Value::Null,
-            Some((op, lit)) => match (lit, &v) {
-                (_, Value::Null) => *op == CmpOp::Ne,
-                (Literal::Int(n), Value::Int(x)) => cmp_num(*op, *x, *n),
-                (Literal::Int(n), other) => text_of(cx, other).trim().parse::<i64>().is_ok_and(|x| cmp_num(*op, x, *n)),
-                (Literal::Str(s), other) => cmp_str(*op, &text_of(cx, other), s),
-            },
-        }
-    })
+    cx.prog.constraints[table as usize]
+        .iter()
+        .all(|(field, test)| {
+            let v = field_value(cx, a, field);
+            match test {
+                None => v != Value::Null,
+                Some((op, lit)) => match (lit, &v) {
+                    (_, Value::Null) => *op == CmpOp::Ne,
+                    (Literal::Int(n), Value::Int(x)) => cmp_num(*op, *x, *n),
+                    (Literal::Int(n), other) => text_of(cx, other)
+                        .trim()
+                        .parse::<i64>()
+                        .is_ok_and(|x| cmp_num(*op, x, *n)),
+                    (Literal::Str(s), other) => cmp_str(*op, &text_of(cx, other), s),
+                },
+            }
+        })
 }
 
 /// A field (or lexicon feature) of an annotation.
@@ -609,7 +771,11 @@ pub(crate) fn field_value(cx: &Cx, a: &Annotation, field: &str) -> Value {
                 None => Value::Null,
             }
         }
-        _ => a.fields.iter().find(|(k, _)| k == field).map_or(Value::Null, |(_, v)| v.clone()),
+        _ => a
+            .fields
+            .iter()
+            .find(|(k, _)| k == field)
+            .map_or(Value::Null, |(_, v)| v.clone()),
     }
 }
 
@@ -625,7 +791,11 @@ pub(crate) fn text_of(cx: &Cx, v: &Value) -> String {
         Value::Int(i) => i.to_string(),
         Value::Str(s) => s.clone(),
         Value::Span(s, e) => span_text(cx.doc, *s, *e).to_string(),
-        Value::List(items) => items.iter().map(|i| text_of(cx, i)).collect::<Vec<_>>().join(" "),
+        Value::List(items) => items
+            .iter()
+            .map(|i| text_of(cx, i))
+            .collect::<Vec<_>>()
+            .join(" "),
     }
 }
 
@@ -648,7 +818,13 @@ fn eval(cx: &Cx, e: &Expr, slots: &[u32], opts: &Options) -> Value {
             }
             field_value(cx, &cx.anns[id as usize], f)
         }
-        Expr::List(items) => Value::List(items.iter().map(|x| eval(cx, x, slots, opts)).filter(|v| *v != Value::Null).collect()),
+        Expr::List(items) => Value::List(
+            items
+                .iter()
+                .map(|x| eval(cx, x, slots, opts))
+                .filter(|v| *v != Value::Null)
+                .collect(),
+        ),
         Expr::Call(f, args) => {
             let v = eval(cx, &args[0], slots, opts);
             if v == Value::Null {
@@ -666,8 +842,14 @@ fn eval(cx: &Cx, e: &Expr, slots: &[u32], opts: &Options) -> Value {
             }
         }
         Expr::Date(parts) => {
-            let vals: Vec<Value> = parts.iter().map(|p| p.as_ref().map_or(Value::Null, |x| eval(cx, x, slots, opts))).collect();
-            normalize_date(&vals[0], &vals[1], &vals[2], opts.anchor, &|v| text_of(cx, v)).map_or(Value::Null, Value::Str)
+            let vals: Vec<Value> = parts
+                .iter()
+                .map(|p| p.as_ref().map_or(Value::Null, |x| eval(cx, x, slots, opts)))
+                .collect();
+            normalize_date(&vals[0], &vals[1], &vals[2], opts.anchor, &|v| {
+                text_of(cx, v)
+            })
+            .map_or(Value::Null, Value::Str)
         }
         Expr::Compare(a, op, b) => {
             let (x, y) = (eval(cx, a, slots, opts), eval(cx, b, slots, opts));
@@ -677,7 +859,9 @@ fn eval(cx: &Cx, e: &Expr, slots: &[u32], opts: &Options) -> Value {
                 other => text_of(cx, other).trim().parse::<i64>().ok(),
             };
             Value::Bool(match (num(&x), num(&y)) {
-                (Some(p), Some(q)) if matches!(x, Value::Int(_)) || matches!(y, Value::Int(_)) => cmp_num(*op, p, q),
+                (Some(p), Some(q)) if matches!(x, Value::Int(_)) || matches!(y, Value::Int(_)) => {
+                    cmp_num(*op, p, q)
+                }
                 _ => cmp_str(*op, &text_of(cx, &x), &text_of(cx, &y)),
             })
         }

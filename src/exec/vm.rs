@@ -92,7 +92,9 @@ fn run(
     memo: &mut FxHashMap<(u32, u32), bool>,
 ) -> bool {
     let (lo, hi) = bounds;
-    let Some(&first) = starts.first() else { return false };
+    let Some(&first) = starts.first() else {
+        return false;
+    };
     vm.clist.reset(insts.len());
     vm.nlist.reset(insts.len());
     let mut matched: Option<Vec<u32>> = None;
@@ -103,7 +105,9 @@ fn run(
         if matched.is_none() && next_start < starts.len() && starts[next_start] == pos {
             next_start += 1;
             let mut work = fresh.clone();
-            add(vm, cx, insts, &mut work, 0, pos, bounds, reverse, memo, true);
+            add(
+                vm, cx, insts, &mut work, 0, pos, bounds, reverse, memo, true,
+            );
         }
         if vm.clist.list.is_empty() {
             if matched.is_some() || next_start >= starts.len() {
@@ -114,7 +118,11 @@ fn run(
             continue;
         }
         let can_step = if reverse { pos > lo } else { pos < hi };
-        let next = if reverse { pos.wrapping_sub(1) } else { pos + 1 };
+        let next = if reverse {
+            pos.wrapping_sub(1)
+        } else {
+            pos + 1
+        };
         vm.nlist.reset(insts.len());
         let clist = std::mem::take(&mut vm.clist);
         let mut stop = false;
@@ -123,7 +131,9 @@ fn run(
             if wait != ACTIVE {
                 if wait == next {
                     let mut work = slots.to_vec();
-                    add(vm, cx, insts, &mut work, pc, next, bounds, reverse, memo, false);
+                    add(
+                        vm, cx, insts, &mut work, pc, next, bounds, reverse, memo, false,
+                    );
                 } else {
                     vm.nlist.push(pc, wait, slots);
                 }
@@ -135,7 +145,18 @@ fn run(
                         let tok = if reverse { next } else { pos } as usize;
                         if test(cx, &cx.prog.tests[t as usize], tok) {
                             let mut work = slots.to_vec();
-                            add(vm, cx, insts, &mut work, pc + 1, next, bounds, reverse, memo, false);
+                            add(
+                                vm,
+                                cx,
+                                insts,
+                                &mut work,
+                                pc + 1,
+                                next,
+                                bounds,
+                                reverse,
+                                memo,
+                                false,
+                            );
                         }
                     }
                 }
@@ -208,7 +229,11 @@ fn add(
             }
             Frame::Explore(pc) => pc,
         };
-        let list = if into_clist { &mut vm.clist } else { &mut vm.nlist };
+        let list = if into_clist {
+            &mut vm.clist
+        } else {
+            &mut vm.nlist
+        };
         if list.seen[pc as usize] == list.generation {
             continue;
         }
@@ -243,7 +268,17 @@ fn add(
                     None => {
                         let prog = &cx.prog.contexts[ctx as usize];
                         let mut sub = Vm::default();
-                        let v = run(&mut sub, cx, &prog.insts, 0, bounds, &[pos], prog.reverse, false, memo);
+                        let v = run(
+                            &mut sub,
+                            cx,
+                            &prog.insts,
+                            0,
+                            bounds,
+                            &[pos],
+                            prog.reverse,
+                            false,
+                            memo,
+                        );
                         memo.insert(key, v);
                         v
                     }
@@ -255,8 +290,11 @@ fn add(
             Inst::Token(_) | Inst::Match => list.push(pc, ACTIVE, work),
             Inst::Annot { label, cons, slot } => {
                 let st = &cx.labels[label.0 as usize];
-                let (ids, key): (&[u32], fn(&super::Annotation) -> u32) =
-                    if reverse { (&st.kept_by_end, |a| a.end) } else { (&st.kept, |a| a.start) };
+                let (ids, key): (&[u32], fn(&super::Annotation) -> u32) = if reverse {
+                    (&st.kept_by_end, |a| a.end)
+                } else {
+                    (&st.kept, |a| a.start)
+                };
                 let from = ids.partition_point(|&i| key(&cx.anns[i as usize]) < pos);
                 for &id in &ids[from..] {
                     let a = &cx.anns[id as usize];
@@ -267,7 +305,11 @@ fn add(
                     if target < bounds.0 || target > bounds.1 || !constraints_hold(cx, id, cons) {
                         continue;
                     }
-                    let old = if slot != NO_SLOT && (slot as usize) < work.len() { Some(std::mem::replace(&mut work[slot as usize], id)) } else { None };
+                    let old = if slot != NO_SLOT && (slot as usize) < work.len() {
+                        Some(std::mem::replace(&mut work[slot as usize], id))
+                    } else {
+                        None
+                    };
                     list.push(pc + 1, target, work);
                     if let Some(old) = old {
                         work[slot as usize] = old;

@@ -17,12 +17,19 @@ pub const MAX_RULE_FILE_BYTES: usize = 8 << 20;
 /// place the parser could go no further.
 pub fn parse(file: FileId, text: &str) -> Result<RuleFile, Vec<Diagnostic>> {
     if text.len() > MAX_RULE_FILE_BYTES {
-        return Err(vec![Diagnostic::error(Span::new(file, 0, 0), format!("rule file is larger than {} bytes", MAX_RULE_FILE_BYTES))]);
+        return Err(vec![Diagnostic::error(
+            Span::new(file, 0, 0),
+            format!("rule file is larger than {} bytes", MAX_RULE_FILE_BYTES),
+        )]);
     }
     if let Some(depth_at) = too_deep(text) {
-        return Err(vec![Diagnostic::error(Span::new(file, depth_at, depth_at + 1), "nesting is too deep (more than 64 levels)")]);
+        return Err(vec![Diagnostic::error(
+            Span::new(file, depth_at, depth_at + 1),
+            "nesting is too deep (more than 64 levels)",
+        )]);
     }
-    let pairs = TrawlParser::parse(Rule::file, text).map_err(|e| vec![syntax_error(file, text, e)])?;
+    let pairs =
+        TrawlParser::parse(Rule::file, text).map_err(|e| vec![syntax_error(file, text, e)])?;
     let lower = Lower { file };
     let mut items = Vec::new();
     let mut errors = Vec::new();
@@ -118,11 +125,17 @@ fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagno
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
-    let end = text[pos..].chars().next().map_or(pos, |c| pos + c.len_utf8());
+    let end = text[pos..]
+        .chars()
+        .next()
+        .map_or(pos, |c| pos + c.len_utf8());
     let found = match text[pos..].chars().next() {
         None => "end of file".to_string(),
         Some(_) => {
-            let word: String = text[pos..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            let word: String = text[pos..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
             if word.is_empty() {
                 format!("`{}`", text[pos..].chars().next().unwrap_or(' '))
             } else {
@@ -130,14 +143,23 @@ fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagno
             }
         }
     };
-    let span_end = if found.starts_with("`") && found.len() > 3 { pos + found.len() - 2 } else { end };
+    let span_end = if found.starts_with("`") && found.len() > 3 {
+        pos + found.len() - 2
+    } else {
+        end
+    };
     let span = Span::new(file, pos, span_end.min(text.len()));
     let mut expected: Vec<&str> = match &e.variant {
-        ErrorVariant::ParsingError { positives, .. } => positives.iter().filter_map(|r| describe(*r)).collect(),
+        ErrorVariant::ParsingError { positives, .. } => {
+            positives.iter().filter_map(|r| describe(*r)).collect()
+        }
         ErrorVariant::CustomError { .. } => vec![],
     };
     expected.sort();
     expected.dedup();
+    if expected.is_empty() && unclosed_brace(&text[..pos]).is_none() {
+        expected.push(describe(Rule::item).unwrap_or("an item"));
+    }
     let message = if expected.is_empty() {
         format!("unexpected {found}")
     } else {
@@ -158,23 +180,113 @@ fn join_or(items: &[&str]) -> String {
     }
 }
 
+const RESERVED: &[&str] = &[
+    "import",
+    "lexicon",
+    "pattern",
+    "rule",
+    "match",
+    "where",
+    "emit",
+    "veto",
+    "priority",
+    "scope",
+    "keep",
+    "example",
+    "counterexample",
+    "todo",
+    "before",
+    "after",
+    "not",
+    "and",
+    "or",
+];
+
+/// The `{` that is never closed, if any (strings and comments skipped).
+fn unclosed_brace(text: &str) -> Option<usize> {
+    let mut open = vec![];
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut in_comment = false;
+    for (i, c) in text.char_indices() {
+        if in_comment {
+            in_comment = c != '\n';
+        } else if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' || c == '\n' {
+                in_string = false;
+            }
+        } else {
+            match c {
+                '#' => in_comment = true,
+                '"' => in_string = true,
+                '{' => open.push(i),
+                '}' => {
+                    open.pop();
+                }
+                _ => {}
+            }
+        }
+    }
+    open.first().copied()
+}
+
 fn syntax_hint(text: &str, pos: usize) -> Option<String> {
     let rest = &text[pos..];
-    let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-    const RESERVED: &[&str] = &[
-        "import", "lexicon", "pattern", "rule", "match", "where", "emit", "veto", "priority", "scope", "keep",
-        "example", "counterexample", "todo", "before", "after", "not", "and", "or",
-    ];
+    let line_rest = rest.split('\n').next().unwrap_or("");
+    let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+    let before = text[line_start..pos].trim_end();
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    if rest.trim().is_empty() {
+        if let Some(at) = unclosed_brace(text) {
+            let line = text[..at].matches('\n').count() + 1;
+            return Some(format!("the `{{` on line {line} is never closed"));
+        }
+    }
     if RESERVED.contains(&word.as_str()) {
-        return Some(format!("`{word}` is a reserved word; rename the capture, label or field"));
+        if rest[word.len()..].starts_with(':') {
+            return Some(format!(
+                "`{word}` is a reserved word; name the capture differently"
+            ));
+        }
+        let prev = text[..pos].trim_end();
+        if prev.ends_with("match") {
+            return Some("`match` needs a pattern before the next clause".into());
+        }
+        if prev.ends_with(['=', '<', '>', '(', ','])
+            || prev.ends_with("where")
+            || prev.ends_with("and")
+            || prev.ends_with("or")
+        {
+            return Some("the condition is not complete".into());
+        }
     }
     if rest.starts_with('\'') {
         return Some("strings are written in double quotes: \"text\"".into());
     }
-    if rest.starts_with('\n') || rest.is_empty() {
-        let before = &text[..pos];
-        if before.matches('"').count() % 2 == 1 {
-            return Some("a string is not closed on its line".into());
+    if rest.starts_with('"') && !line_rest[1..].contains('"') {
+        return Some("this string is not closed on its line".into());
+    }
+    if rest.starts_with('/') && !line_rest[1..].contains('/') {
+        return Some("this regex is not closed on its line: write `/.../`".into());
+    }
+    if !word.is_empty()
+        && rest[word.len()..].starts_with('(')
+        && before.rfind('[') > before.rfind(']')
+    {
+        return Some(format!(
+            "constraints belong to annotation elements: write `{word}(...)` outside `[...]`"
+        ));
+    }
+    if !word.is_empty() && before.is_empty() && !RESERVED.contains(&word.as_str()) {
+        if let Some(k) = crate::diag::did_you_mean(&word, RESERVED.iter().copied()) {
+            return Some(format!("did you mean `{k}`?"));
         }
     }
     None
@@ -193,18 +305,26 @@ impl Lower {
     }
 
     fn ident(&self, p: Pair<Rule>) -> Ident {
-        Ident { name: p.as_str().to_string(), span: self.span(&p) }
+        Ident {
+            name: p.as_str().to_string(),
+            span: self.span(&p),
+        }
     }
 
     fn string(&self, p: Pair<Rule>) -> R<StrLit> {
         let span = self.span(&p);
         let inner = p.into_inner().next().map_or("", |i| i.as_str());
-        Ok(StrLit { value: unescape(inner).map_err(|m| Diagnostic::error(span, m))?, span })
+        Ok(StrLit {
+            value: unescape(inner).map_err(|m| Diagnostic::error(span, m))?,
+            span,
+        })
     }
 
     fn integer(&self, p: Pair<Rule>) -> R<i64> {
         let span = self.span(&p);
-        p.as_str().parse().map_err(|_| Diagnostic::error(span, "number is too large"))
+        p.as_str()
+            .parse()
+            .map_err(|_| Diagnostic::error(span, "number is too large"))
     }
 
     fn literal_value(&self, p: Pair<Rule>) -> R<Literal> {
@@ -223,7 +343,9 @@ impl Lower {
                 let name = self.ident(it.next().expect("name"));
                 let src = it.next().expect("source");
                 let source = match src.as_rule() {
-                    Rule::lexicon_file => LexiconSource::File(self.string(src.into_inner().next().expect("path"))?),
+                    Rule::lexicon_file => {
+                        LexiconSource::File(self.string(src.into_inner().next().expect("path"))?)
+                    }
                     Rule::lexicon_list => {
                         let mut entries = Vec::new();
                         for e in src.into_inner() {
@@ -251,7 +373,11 @@ impl Lower {
                         let src_text = &span;
                         let _ = src_text;
                         let (field, forms) = self.split_field_forms(&label, rest);
-                        LexiconSource::Derived { label, field, forms }
+                        LexiconSource::Derived {
+                            label,
+                            field,
+                            forms,
+                        }
                     }
                 };
                 let mut case = None;
@@ -267,7 +393,12 @@ impl Lower {
                                     Some(n) => {
                                         let nspan = self.span(&n);
                                         let v = self.integer(n)?;
-                                        Some(u32::try_from(v).map_err(|_| Diagnostic::error(nspan, "expected a length of 0 or more characters"))?)
+                                        Some(u32::try_from(v).map_err(|_| {
+                                            Diagnostic::error(
+                                                nspan,
+                                                "expected a length of 0 or more characters",
+                                            )
+                                        })?)
                                     }
                                     None => None,
                                 };
@@ -277,7 +408,12 @@ impl Lower {
                         case = Some((c, pspan));
                     }
                 }
-                Item::Lexicon(LexiconDef { name, source, case, span })
+                Item::Lexicon(LexiconDef {
+                    name,
+                    source,
+                    case,
+                    span,
+                })
             }
             Rule::pattern_def => {
                 let mut it = p.into_inner().skip(1);
@@ -292,7 +428,11 @@ impl Lower {
                 for c in it {
                     clauses.push(self.clause(c)?);
                 }
-                Item::Rule(RuleDef { name, clauses, span })
+                Item::Rule(RuleDef {
+                    name,
+                    clauses,
+                    span,
+                })
             }
             Rule::EOI => return Ok(None),
             r => unreachable!("item {r:?}"),
@@ -314,7 +454,9 @@ impl Lower {
         let kind = p.as_rule();
         let mut it = p.into_inner();
         Ok(match kind {
-            Rule::match_clause => Clause::Match(self.alternation(it.nth(1).expect("pattern"))?, span),
+            Rule::match_clause => {
+                Clause::Match(self.alternation(it.nth(1).expect("pattern"))?, span)
+            }
             Rule::where_clause => Clause::Where(self.expr(it.nth(1).expect("expr"))?, span),
             Rule::emit_clause => {
                 it.next();
@@ -338,7 +480,12 @@ impl Lower {
                         r => unreachable!("emit {r:?}"),
                     }
                 }
-                Clause::Emit(Emit { label, at, fields, span })
+                Clause::Emit(Emit {
+                    label,
+                    at,
+                    fields,
+                    span,
+                })
             }
             Rule::veto_clause => Clause::Veto(self.ident(it.nth(1).expect("label")), span),
             Rule::priority_clause => Clause::Priority(self.integer(it.nth(1).expect("n"))?, span),
@@ -354,9 +501,12 @@ impl Lower {
                 )
             }
             Rule::keep_clause => Clause::KeepAll(span),
-            Rule::example_clause | Rule::counterexample_clause => {
-                Clause::Example(self.example(kind == Rule::counterexample_clause, false, span, it)?)
-            }
+            Rule::example_clause | Rule::counterexample_clause => Clause::Example(self.example(
+                kind == Rule::counterexample_clause,
+                false,
+                span,
+                it,
+            )?),
             Rule::todo_clause => {
                 let inner = it.nth(1).expect("example");
                 let counter = inner.as_rule() == Rule::counterexample_clause;
@@ -366,7 +516,13 @@ impl Lower {
         })
     }
 
-    fn example(&self, counter: bool, todo: bool, span: Span, mut it: pest::iterators::Pairs<Rule>) -> R<Example> {
+    fn example(
+        &self,
+        counter: bool,
+        todo: bool,
+        span: Span,
+        mut it: pest::iterators::Pairs<Rule>,
+    ) -> R<Example> {
         it.next();
         let text = self.string(it.next().expect("text"))?;
         let mut expects = Vec::new();
@@ -388,30 +544,57 @@ impl Lower {
                     r => unreachable!("expect {r:?}"),
                 }
             }
-            expects.push(Expect { label, text, fields });
+            expects.push(Expect {
+                label,
+                text,
+                fields,
+            });
         }
-        Ok(Example { counter, todo, text, expects, span })
+        Ok(Example {
+            counter,
+            todo,
+            text,
+            expects,
+            span,
+        })
     }
 
     fn expect_value(&self, p: Pair<Rule>) -> R<ExpectValue> {
         let items: Vec<Pair<Rule>> = p.into_inner().collect();
         match items.first().map(|p| p.as_rule()) {
-            Some(Rule::string) if items.len() == 1 => Ok(ExpectValue::Str(self.string(items[0].clone())?.value)),
-            Some(Rule::integer) if items.len() == 1 => Ok(ExpectValue::Int(self.integer(items[0].clone())?)),
-            _ => Ok(ExpectValue::List(items.into_iter().map(|i| self.expect_value(i)).collect::<R<_>>()?)),
+            Some(Rule::string) if items.len() == 1 => {
+                Ok(ExpectValue::Str(self.string(items[0].clone())?.value))
+            }
+            Some(Rule::integer) if items.len() == 1 => {
+                Ok(ExpectValue::Int(self.integer(items[0].clone())?))
+            }
+            _ => Ok(ExpectValue::List(
+                items
+                    .into_iter()
+                    .map(|i| self.expect_value(i))
+                    .collect::<R<_>>()?,
+            )),
         }
     }
 
     fn alternation(&self, p: Pair<Rule>) -> R<Pattern> {
         let span = self.span(&p);
         let mut seqs: Vec<Pattern> = p.into_inner().map(|s| self.sequence(s)).collect::<R<_>>()?;
-        Ok(if seqs.len() == 1 { seqs.pop().expect("one") } else { Pattern::Alt(seqs, span) })
+        Ok(if seqs.len() == 1 {
+            seqs.pop().expect("one")
+        } else {
+            Pattern::Alt(seqs, span)
+        })
     }
 
     fn sequence(&self, p: Pair<Rule>) -> R<Pattern> {
         let span = self.span(&p);
         let mut els: Vec<Pattern> = p.into_inner().map(|e| self.element(e)).collect::<R<_>>()?;
-        Ok(if els.len() == 1 { els.pop().expect("one") } else { Pattern::Seq(els, span) })
+        Ok(if els.len() == 1 {
+            els.pop().expect("one")
+        } else {
+            Pattern::Seq(els, span)
+        })
     }
 
     fn element(&self, p: Pair<Rule>) -> R<Pattern> {
@@ -443,7 +626,13 @@ impl Lower {
                 }
             }
             let inner_span = pat.span();
-            pat = Pattern::Repeat { inner: Box::new(pat), min, max, lazy, span: inner_span.to(qspan) };
+            pat = Pattern::Repeat {
+                inner: Box::new(pat),
+                min,
+                max,
+                lazy,
+                span: inner_span.to(qspan),
+            };
         }
         if let Some(name) = capture {
             pat = Pattern::Capture(name, Box::new(pat), span);
@@ -461,7 +650,9 @@ impl Lower {
                 Rule::range_comma => comma = true,
                 _ => {
                     let v = self.integer(x)?;
-                    let v = u32::try_from(v).map_err(|_| Diagnostic::error(span, "repetition counts must be 0 or more"))?;
+                    let v = u32::try_from(v).map_err(|_| {
+                        Diagnostic::error(span, "repetition counts must be 0 or more")
+                    })?;
                     if comma {
                         hi = Some(v)
                     } else {
@@ -472,15 +663,24 @@ impl Lower {
         }
         let (min, max) = match (lo, comma, hi) {
             (Some(n), false, _) => (n, Some(n)),
-            (None, false, _) => return Err(Diagnostic::error(span, "empty repetition `{}`").hint("write `{m,n}`, `{n}`, `{m,}` or `{,n}`")),
+            (None, false, _) => {
+                return Err(Diagnostic::error(span, "empty repetition `{}`")
+                    .hint("write `{m,n}`, `{n}`, `{m,}` or `{,n}`"))
+            }
             (lo, true, hi) => (lo.unwrap_or(0), hi),
         };
         if let Some(max) = max {
             if max < min {
-                return Err(Diagnostic::error(span, format!("repetition `{{{min},{max}}}` has its maximum below its minimum")));
+                return Err(Diagnostic::error(
+                    span,
+                    format!("repetition `{{{min},{max}}}` has its maximum below its minimum"),
+                ));
             }
             if max > 10_000 {
-                return Err(Diagnostic::error(span, "repetition counts above 10000 are not allowed"));
+                return Err(Diagnostic::error(
+                    span,
+                    "repetition counts above 10000 are not allowed",
+                ));
             }
         }
         Ok((min, max))
@@ -508,16 +708,28 @@ impl Lower {
                         _ => inner = Some(self.alternation(x)?),
                     }
                 }
-                Pattern::Context { negated, after, inner: Box::new(inner.expect("inner")), span }
+                Pattern::Context {
+                    negated,
+                    after,
+                    inner: Box::new(inner.expect("inner")),
+                    span,
+                }
             }
-            Rule::anchor => Pattern::Anchor { start: p.as_str() == "^", span },
+            Rule::anchor => Pattern::Anchor {
+                start: p.as_str() == "^",
+                span,
+            },
             Rule::negated => {
                 let inner = p.into_inner().next().expect("atom");
                 Pattern::Token(TokenTest::Not(Box::new(self.atom_test(inner)?)), span)
             }
             Rule::literal => {
                 let (text, ignore_case) = self.literal(p)?;
-                Pattern::Literal { text, ignore_case, span }
+                Pattern::Literal {
+                    text,
+                    ignore_case,
+                    span,
+                }
             }
             Rule::regex | Rule::token_test => Pattern::Token(self.atom_test(p)?, span),
             Rule::reference => {
@@ -530,13 +742,24 @@ impl Lower {
                         let mut ci = c.into_inner();
                         let field = self.ident(ci.next().expect("field"));
                         let test = match ci.next() {
-                            Some(op) => Some((cmp_op(op.as_str()), self.literal_value(ci.next().expect("value"))?)),
+                            Some(op) => Some((
+                                cmp_op(op.as_str()),
+                                self.literal_value(ci.next().expect("value"))?,
+                            )),
                             None => None,
                         };
-                        constraints.push(Constraint { field, test, span: cspan });
+                        constraints.push(Constraint {
+                            field,
+                            test,
+                            span: cspan,
+                        });
                     }
                 }
-                Pattern::Ref { name, constraints, span }
+                Pattern::Ref {
+                    name,
+                    constraints,
+                    span,
+                }
             }
             r => unreachable!("primary {r:?}"),
         })
@@ -546,7 +769,8 @@ impl Lower {
         let mut it = p.into_inner();
         let s = self.string(it.next().expect("string"))?;
         if s.value.trim().is_empty() {
-            return Err(Diagnostic::error(s.span, "empty literal").hint("a literal must contain at least one character that is not a space"));
+            return Err(Diagnostic::error(s.span, "empty literal")
+                .hint("a literal must contain at least one character that is not a space"));
         }
         Ok((s.value, it.next().is_some()))
     }
@@ -557,19 +781,31 @@ impl Lower {
         Ok(match p.as_rule() {
             Rule::literal => {
                 let (text, ignore_case) = self.literal(p)?;
-                TokenTest::Literal { text, ignore_case, span }
+                TokenTest::Literal {
+                    text,
+                    ignore_case,
+                    span,
+                }
             }
             Rule::regex => {
                 let mut it = p.into_inner();
                 let source = it.next().expect("body").as_str().replace("\\/", "/");
-                TokenTest::Regex { source, ignore_case: it.next().is_some(), span }
+                TokenTest::Regex {
+                    source,
+                    ignore_case: it.next().is_some(),
+                    span,
+                }
             }
             Rule::token_test => self.test(p.into_inner().next().expect("test"))?,
             Rule::reference => {
                 let mut it = p.into_inner();
                 let name = self.ident(it.next().expect("name"));
                 if it.next().is_some() {
-                    return Err(Diagnostic::error(span, "constraints cannot be used on a single-token test").hint("use the reference as an element of its own: `Label(field = \"v\")`"));
+                    return Err(Diagnostic::error(
+                        span,
+                        "constraints cannot be used on a single-token test",
+                    )
+                    .hint("use the reference as an element of its own: `Label(field = \"v\")`"));
                 }
                 TokenTest::Name(name)
             }
@@ -581,7 +817,8 @@ impl Lower {
         Ok(match p.as_rule() {
             Rule::test_or | Rule::test_and => {
                 let is_or = p.as_rule() == Rule::test_or;
-                let mut items: Vec<TokenTest> = p.into_inner().map(|x| self.test(x)).collect::<R<_>>()?;
+                let mut items: Vec<TokenTest> =
+                    p.into_inner().map(|x| self.test(x)).collect::<R<_>>()?;
                 if items.len() == 1 {
                     items.pop().expect("one")
                 } else if is_or {
@@ -591,13 +828,19 @@ impl Lower {
                 }
             }
             Rule::test_unary => self.test(p.into_inner().next().expect("inner"))?,
-            Rule::test_not => TokenTest::Not(Box::new(self.test(p.into_inner().next().expect("inner"))?)),
+            Rule::test_not => {
+                TokenTest::Not(Box::new(self.test(p.into_inner().next().expect("inner"))?))
+            }
             Rule::test_compare => {
                 let mut it = p.into_inner();
                 let property = self.ident(it.next().expect("prop"));
                 let op = cmp_op(it.next().expect("op").as_str());
                 let value = self.literal_value(it.next().expect("value"))?;
-                TokenTest::Compare { property, op, value }
+                TokenTest::Compare {
+                    property,
+                    op,
+                    value,
+                }
             }
             Rule::test_name => TokenTest::Name(self.ident(p.into_inner().next().expect("ident"))),
             Rule::literal | Rule::regex => self.atom_test(p)?,
@@ -651,13 +894,19 @@ impl Lower {
                 for a in it {
                     let parts: Vec<Pair<Rule>> = a.into_inner().collect();
                     match parts.len() {
-                        2 => args.push((Some(self.ident(parts[0].clone())), self.expr(parts[1].clone())?)),
+                        2 => args.push((
+                            Some(self.ident(parts[0].clone())),
+                            self.expr(parts[1].clone())?,
+                        )),
                         _ => args.push((None, self.expr(parts[0].clone())?)),
                     }
                 }
                 Expr::Call(name, args, span)
             }
-            Rule::list => Expr::List(p.into_inner().map(|x| self.expr(x)).collect::<R<_>>()?, span),
+            Rule::list => Expr::List(
+                p.into_inner().map(|x| self.expr(x)).collect::<R<_>>()?,
+                span,
+            ),
             Rule::string => Expr::Literal(Literal::Str(self.string(p)?.value), span),
             Rule::integer => Expr::Literal(Literal::Int(self.integer(p)?), span),
             Rule::path => Expr::Path(p.into_inner().map(|x| self.ident(x)).collect(), span),
@@ -692,10 +941,17 @@ fn unescape(s: &str) -> Result<String, String> {
             Some('"') => out.push('"'),
             Some('u') => {
                 let rest: String = chars.clone().collect();
-                let Some(body) = rest.strip_prefix('{').and_then(|r| r.split_once('}')).map(|(b, _)| b.to_string()) else {
+                let Some(body) = rest
+                    .strip_prefix('{')
+                    .and_then(|r| r.split_once('}'))
+                    .map(|(b, _)| b.to_string())
+                else {
                     return Err("a `\\u` escape is written `\\u{XXXX}`".into());
                 };
-                let ch = u32::from_str_radix(&body, 16).ok().and_then(char::from_u32).ok_or_else(|| format!("`\\u{{{body}}}` is not a Unicode character"))?;
+                let ch = u32::from_str_radix(&body, 16)
+                    .ok()
+                    .and_then(char::from_u32)
+                    .ok_or_else(|| format!("`\\u{{{body}}}` is not a Unicode character"))?;
                 out.push(ch);
                 for _ in 0..body.len() + 2 {
                     chars.next();
