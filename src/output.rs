@@ -131,6 +131,31 @@ pub fn records(prog: &Program, doc: &Document, ex: &Extraction, unit: OffsetUnit
         .collect()
 }
 
+/// A record for a bare span (no fields, no provenance), such as a veto rule's match.
+pub fn span_record(
+    prog: &Program,
+    doc: &Document,
+    label: crate::check::hir::LabelId,
+    s: u32,
+    e: u32,
+    unit: OffsetUnit,
+) -> Record {
+    let (start, end) = offsets(doc, s, e, unit);
+    let text = doc.text
+        [doc.tokens[s as usize].start as usize..doc.tokens[e as usize - 1].end as usize]
+        .to_string();
+    Record {
+        label: prog.set.labels[label.0 as usize].name.clone(),
+        start,
+        end,
+        text,
+        fields: Map::new(),
+        rule: String::new(),
+        source: String::new(),
+        captures: Map::new(),
+    }
+}
+
 fn offsets(doc: &Document, s: u32, e: u32, unit: OffsetUnit) -> (usize, usize) {
     let (a, b) = (&doc.tokens[s as usize], &doc.tokens[e as usize - 1]);
     match unit {

@@ -7,7 +7,8 @@
 //! asserts that the rule emits nothing there. A `todo` is a known gap: it is
 //! reported but never fails, and is reported as "now passing" when it passes.
 //! Each example is also run with whitespace put before it; every span must
-//! move by exactly that much.
+//! move by exactly that much. For a `veto` rule, what it "emits" is each of
+//! its matches, labelled with the label it vetoes.
 
 use crate::exec::{self, Extraction, Origin};
 use crate::output::{self, OffsetUnit, Record};
@@ -97,12 +98,23 @@ fn rule_records(rules: &Rules, rule: u32, text: &str, scratch: &mut exec::Scratc
         .copied()
         .filter(|&id| matches!(ex.annotations[id as usize].origin, Origin::Rule { rule: r, .. } if r.0 == rule))
         .collect();
+    let vetoed: Vec<Record> = ex
+        .vetoes
+        .iter()
+        .filter(|v| v.0 .0 == rule)
+        .map(|&(_, label, s, e)| {
+            output::span_record(&rules.program, &doc, label, s, e, OffsetUnit::Chars)
+        })
+        .collect();
     let only = Extraction {
         annotations: ex.annotations,
         output: mine,
         kept: vec![],
+        vetoes: vec![],
     };
-    output::records(&rules.program, &doc, &only, OffsetUnit::Chars)
+    let mut records = output::records(&rules.program, &doc, &only, OffsetUnit::Chars);
+    records.extend(vetoed);
+    records
 }
 
 fn shift(r: &Record, n: usize) -> Record {

@@ -16,5 +16,7 @@ mod rules;
 mod cli;
 // Inputs of any kind never panic.
 mod robustness;
+// No pending or orphaned snapshots.
+mod snapshots_hygiene;
 
 mod common;

@@ -117,6 +117,8 @@ pub struct Extraction {
     /// Ids of every annotation made by a rule and kept after conflict
     /// resolution, internal labels included, in output order.
     pub kept: Vec<u32>,
+    /// Every match of a veto rule: the rule, the vetoed label, and the tokens matched.
+    pub vetoes: Vec<(RuleId, LabelId, u32, u32)>,
 }
 
 /// The read-only view a rule run needs.
@@ -139,6 +141,7 @@ pub fn extract(
     let n = doc.tokens.len();
     prepare(prog, doc, scratch);
     let mut anns: Vec<Annotation> = Vec::new();
+    let mut vetoes = Vec::new();
     let mut labels: Vec<LabelState> = vec![LabelState::default(); prog.set.labels.len()];
     // Static lexicons.
     {
@@ -170,7 +173,16 @@ pub fn extract(
                 for l in &rule.reads {
                     resolve(prog, doc, &mut anns, &mut labels[l.0 as usize], *l, n);
                 }
-                run_rule(prog, doc, opts, r, scratch, &mut anns, &mut labels);
+                run_rule(
+                    prog,
+                    doc,
+                    opts,
+                    r,
+                    scratch,
+                    &mut anns,
+                    &mut labels,
+                    &mut vetoes,
+                );
             }
             Step::Derive(lex) => {
                 let d = prog.set.lexicons[lex.0 as usize]
@@ -221,6 +233,7 @@ pub fn extract(
         annotations: anns,
         output,
         kept,
+        vetoes,
     }
 }
 
@@ -364,6 +377,7 @@ fn resolve(
     st.kept = kept;
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_rule(
     prog: &Program,
     doc: &Document,
@@ -372,6 +386,7 @@ fn run_rule(
     s: &mut Scratch,
     anns: &mut Vec<Annotation>,
     labels: &mut [LabelState],
+    vetoes: &mut Vec<(RuleId, LabelId, u32, u32)>,
 ) {
     let rule = &prog.set.rules[r.0 as usize];
     let cr = &prog.rules[r.0 as usize];
@@ -482,6 +497,7 @@ fn run_rule(
     for slots in matches {
         let (ms, me) = (slots[0], slots[1]);
         for v in &rule.vetoes {
+            vetoes.push((r, *v, ms, me));
             let st = &mut labels[v.0 as usize];
             for &id in &st.candidates {
                 let a = &mut anns[id as usize];
