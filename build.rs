@@ -12,10 +12,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         let p = e.path();
         if p.is_dir() {
             walk(&p, out);
-        } else if p
-            .extension()
-            .is_some_and(|x| x == "trawl" || x == "tsv" || x == "txt")
-        {
+        } else if p.extension().is_some_and(|x| x == "trawl" || x == "tsv" || x == "txt") {
             out.push(p);
         }
     }
@@ -30,15 +27,8 @@ fn main() {
     let mut code = String::from("&[\n");
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
-        let rel = f
-            .strip_prefix(&root)
-            .expect("under root")
-            .to_string_lossy()
-            .replace('\\', "/");
-        code.push_str(&format!(
-            "    ({rel:?}, include_str!({:?})),\n",
-            f.display().to_string()
-        ));
+        let rel = f.strip_prefix(&root).expect("under root").to_string_lossy().replace('\\', "/");
+        code.push_str(&format!("    ({rel:?}, include_str!({:?})),\n", f.display().to_string()));
     }
     code.push_str("]\n");
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("out dir")).join("bundled_rules.rs");

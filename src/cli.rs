@@ -113,16 +113,9 @@ fn load_rules(paths: &[PathBuf]) -> Result<Rules, RuleErrors> {
 }
 
 fn report(errors: &RuleErrors) -> ExitCode {
-    let n = errors
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == diag::Severity::Error)
-        .count();
+    let n = errors.diagnostics.iter().filter(|d| d.severity == diag::Severity::Error).count();
     eprint!("{errors}");
-    eprintln!(
-        "trawl: {n} error{} in the rules",
-        if n == 1 { "" } else { "s" }
-    );
+    eprintln!("trawl: {n} error{} in the rules", if n == 1 { "" } else { "s" });
     ExitCode::from(2)
 }
 
@@ -130,18 +123,10 @@ fn check(paths: &[PathBuf]) -> ExitCode {
     match Rules::from_paths(paths) {
         Ok(rules) => {
             if !rules.warnings.is_empty() {
-                eprint!(
-                    "{}",
-                    diag::render(&rules.program.set.sources, &rules.warnings)
-                );
+                eprint!("{}", diag::render(&rules.program.set.sources, &rules.warnings));
             }
             let set = &rules.program.set;
-            eprintln!(
-                "ok: {} rules, {} lexicons, {} files",
-                set.rules.len(),
-                set.lexicons.len(),
-                set.sources.len()
-            );
+            eprintln!("ok: {} rules, {} lexicons, {} files", set.rules.len(), set.lexicons.len(), set.sources.len());
             ExitCode::SUCCESS
         }
         Err(e) => report(&e),
@@ -198,11 +183,7 @@ fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<(String, Input)>, String> {
             let mut files = Vec::new();
             walk(p, &mut files).map_err(|e| format!("{}: {e}", p.display()))?;
             files.sort();
-            out.extend(
-                files
-                    .into_iter()
-                    .map(|f| (f.display().to_string(), Input::File(f))),
-            );
+            out.extend(files.into_iter().map(|f| (f.display().to_string(), Input::File(f))));
         } else {
             out.push((p.display().to_string(), Input::File(p.clone())));
         }
@@ -226,9 +207,7 @@ fn read_input(input: &Input, max: u64) -> Result<String, (&'static str, String)>
     let mut bytes = Vec::new();
     let res = match input {
         Input::Stdin => io::stdin().lock().take(max + 1).read_to_end(&mut bytes),
-        Input::File(p) => {
-            std::fs::File::open(p).and_then(|f| f.take(max + 1).read_to_end(&mut bytes))
-        }
+        Input::File(p) => std::fs::File::open(p).and_then(|f| f.take(max + 1).read_to_end(&mut bytes)),
     };
     if let Err(e) = res {
         return Err(("unreadable", e.to_string()));
@@ -239,16 +218,9 @@ fn read_input(input: &Input, max: u64) -> Result<String, (&'static str, String)>
     if let Some(i) = bytes.iter().position(|&b| b == 0) {
         return Err(("binary", format!("binary content (NUL byte at offset {i})")));
     }
-    let bytes = bytes
-        .strip_prefix(b"\xEF\xBB\xBF")
-        .map(<[u8]>::to_vec)
-        .unwrap_or(bytes);
-    String::from_utf8(bytes).map_err(|e| {
-        (
-            "invalid_utf8",
-            format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
-        )
-    })
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").map(<[u8]>::to_vec).unwrap_or(bytes);
+    String::from_utf8(bytes)
+        .map_err(|e| ("invalid_utf8", format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to())))
 }
 
 fn extract(args: ExtractArgs) -> ExitCode {
@@ -311,11 +283,7 @@ fn extract(args: ExtractArgs) -> ExitCode {
                     Err(_) => {
                         failed += 1;
                         scratch = exec::Scratch::new();
-                        Err(error_record(
-                            doc_id,
-                            "internal",
-                            "internal error while extracting; please report it",
-                        ))
+                        Err(error_record(doc_id, "internal", "internal error while extracting; please report it"))
                     }
                 }
             }

@@ -46,13 +46,7 @@ impl Diagnostic {
 
     /// An error without a place in a file.
     pub fn error_nowhere(message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Error,
-            message: message.into(),
-            span: None,
-            labels: vec![],
-            hints: vec![],
-        }
+        Diagnostic { severity: Severity::Error, message: message.into(), span: None, labels: vec![], hints: vec![] }
     }
 
     /// Adds a hint.
@@ -115,30 +109,18 @@ fn snippet(out: &mut String, sources: &SourceMap, span: Span, note: &str) {
     } else {
         (text.chars().count() + 1).saturating_sub(col).max(1)
     };
-    let lead: String = text
-        .chars()
-        .take(col - 1)
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
-        .collect();
+    let lead: String = text.chars().take(col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
     let sep = if note.is_empty() { "" } else { " " };
     let _ = writeln!(out, "{pad} | {lead}{}{sep}{note}", "^".repeat(width));
 }
 
 /// The closest name to `name` among `candidates`, if it is close enough to suggest.
-pub fn did_you_mean<'a>(
-    name: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let mut best: Option<(usize, &str)> = None;
     let lower = name.to_lowercase();
     for c in candidates {
         let d = edit_distance(&lower, &c.to_lowercase());
-        let limit = name
-            .chars()
-            .count()
-            .max(c.chars().count())
-            .div_ceil(3)
-            .max(1);
+        let limit = name.chars().count().max(c.chars().count()).div_ceil(3).max(1);
         if d <= limit && best.is_none_or(|(bd, bc)| d < bd || (d == bd && c < bc)) {
             best = Some((d, c));
         }

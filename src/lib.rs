@@ -101,10 +101,7 @@ impl Rules {
                 if path == Path::new(self.0) {
                     Ok(self.1.to_string())
                 } else {
-                    Err(std::io::Error::new(
-                        std::io::ErrorKind::NotFound,
-                        "not found",
-                    ))
+                    Err(std::io::Error::new(std::io::ErrorKind::NotFound, "not found"))
                 }
             }
             fn rule_files_in(&self, _: &Path) -> Option<std::io::Result<Vec<PathBuf>>> {
@@ -117,15 +114,9 @@ impl Rules {
     /// Loads rules through any file source.
     pub fn load(paths: &[PathBuf], files: &dyn Files) -> Result<Rules, RuleErrors> {
         let (set, warnings) =
-            check::check(paths, files).map_err(|(sources, diagnostics)| RuleErrors {
-                sources,
-                diagnostics,
-            })?;
+            check::check(paths, files).map_err(|(sources, diagnostics)| RuleErrors { sources, diagnostics })?;
         let sources = set.sources.clone();
-        let program = compile::compile(set).map_err(|diagnostics| RuleErrors {
-            sources,
-            diagnostics,
-        })?;
+        let program = compile::compile(set).map_err(|diagnostics| RuleErrors { sources, diagnostics })?;
         Ok(Rules { program, warnings })
     }
 

@@ -88,22 +88,15 @@ impl Record {
 
     /// One line for people: `label  start-end  "text"  field=value ...  (rule)`.
     pub fn to_text(&self) -> String {
-        let mut s = format!(
-            "{:<12} {:>6}-{:<6} {:?}",
-            self.label, self.start, self.end, self.text
-        );
+        let mut s = format!("{:<12} {:>6}-{:<6} {:?}", self.label, self.start, self.end, self.text);
         for (k, v) in &self.fields {
             let shown = match v {
-                Json::Object(o) => o
-                    .get("text")
-                    .map_or_else(|| v.to_string(), |t| t.to_string()),
+                Json::Object(o) => o.get("text").map_or_else(|| v.to_string(), |t| t.to_string()),
                 Json::Array(items) => {
                     let parts: Vec<String> = items
                         .iter()
                         .map(|i| match i {
-                            Json::Object(o) => o
-                                .get("text")
-                                .map_or_else(|| i.to_string(), |t| t.to_string()),
+                            Json::Object(o) => o.get("text").map_or_else(|| i.to_string(), |t| t.to_string()),
                             other => other.to_string(),
                         })
                         .collect();
@@ -125,10 +118,7 @@ pub fn error_record(doc: &str, kind: &str, message: &str) -> Json {
 
 /// Turns an extraction into records.
 pub fn records(prog: &Program, doc: &Document, ex: &Extraction, unit: OffsetUnit) -> Vec<Record> {
-    ex.output
-        .iter()
-        .map(|&id| record(prog, doc, &ex.annotations[id as usize], unit))
-        .collect()
+    ex.output.iter().map(|&id| record(prog, doc, &ex.annotations[id as usize], unit)).collect()
 }
 
 /// A record for a bare span (no fields, no provenance), such as a veto rule's match.
@@ -141,9 +131,7 @@ pub fn span_record(
     unit: OffsetUnit,
 ) -> Record {
     let (start, end) = offsets(doc, s, e, unit);
-    let text = doc.text
-        [doc.tokens[s as usize].start as usize..doc.tokens[e as usize - 1].end as usize]
-        .to_string();
+    let text = doc.text[doc.tokens[s as usize].start as usize..doc.tokens[e as usize - 1].end as usize].to_string();
     Record {
         label: prog.set.labels[label.0 as usize].name.clone(),
         start,
@@ -166,8 +154,7 @@ fn offsets(doc: &Document, s: u32, e: u32, unit: OffsetUnit) -> (usize, usize) {
 
 fn span_json(doc: &Document, s: u32, e: u32, unit: OffsetUnit) -> Json {
     let (a, b) = offsets(doc, s, e, unit);
-    let text =
-        &doc.text[doc.tokens[s as usize].start as usize..doc.tokens[e as usize - 1].end as usize];
+    let text = &doc.text[doc.tokens[s as usize].start as usize..doc.tokens[e as usize - 1].end as usize];
     json!({"text": text, "start": a, "end": b})
 }
 
@@ -184,14 +171,9 @@ fn value_json(doc: &Document, v: &Value, unit: OffsetUnit) -> Json {
 
 fn record(prog: &Program, doc: &Document, a: &Annotation, unit: OffsetUnit) -> Record {
     let (start, end) = offsets(doc, a.start, a.end, unit);
-    let text = doc.text
-        [doc.tokens[a.start as usize].start as usize..doc.tokens[a.end as usize - 1].end as usize]
-        .to_string();
-    let fields = a
-        .fields
-        .iter()
-        .map(|(k, v)| (k.clone(), value_json(doc, v, unit)))
-        .collect();
+    let text =
+        doc.text[doc.tokens[a.start as usize].start as usize..doc.tokens[a.end as usize - 1].end as usize].to_string();
+    let fields = a.fields.iter().map(|(k, v)| (k.clone(), value_json(doc, v, unit))).collect();
     let (rule, source, captures) = match &a.origin {
         Origin::Rule { rule, captures, .. } => {
             let r = &prog.set.rules[rule.0 as usize];
@@ -203,14 +185,5 @@ fn record(prog: &Program, doc: &Document, a: &Annotation, unit: OffsetUnit) -> R
         }
         _ => (String::new(), String::new(), Map::new()),
     };
-    Record {
-        label: prog.set.labels[a.label.0 as usize].name.clone(),
-        start,
-        end,
-        text,
-        fields,
-        rule,
-        source,
-        captures,
-    }
+    Record { label: prog.set.labels[a.label.0 as usize].name.clone(), start, end, text, fields, rule, source, captures }
 }

@@ -25,20 +25,12 @@ pub struct Span {
 impl Span {
     /// A span covering `start..end` in `file`.
     pub fn new(file: FileId, start: usize, end: usize) -> Span {
-        Span {
-            file,
-            start: start as u32,
-            end: end as u32,
-        }
+        Span { file, start: start as u32, end: end as u32 }
     }
 
     /// The smallest span covering both (which must be in the same file).
     pub fn to(self, other: Span) -> Span {
-        Span {
-            file: self.file,
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
+        Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
     }
 }
 
@@ -63,20 +55,14 @@ impl SourceFile {
         };
         let start = self.line_starts[line] as usize;
         let end = (offset as usize).min(self.text.len());
-        let col = self
-            .text
-            .get(start..end)
-            .map_or(end - start, |s| s.chars().count());
+        let col = self.text.get(start..end).map_or(end - start, |s| s.chars().count());
         (line + 1, col + 1)
     }
 
     /// The text of a 1-based line, without its line break.
     pub fn line_text(&self, line: usize) -> &str {
         let start = self.line_starts[line - 1] as usize;
-        let end = self
-            .line_starts
-            .get(line)
-            .map_or(self.text.len(), |&e| e as usize);
+        let end = self.line_starts.get(line).map_or(self.text.len(), |&e| e as usize);
         self.text[start..end].trim_end_matches(['\n', '\r'])
     }
 }
@@ -98,12 +84,7 @@ impl SourceMap {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i as u32 + 1));
         let id = FileId(self.files.len() as u32);
-        self.files.push(SourceFile {
-            name: name.into(),
-            path: path.as_ref().to_path_buf(),
-            text,
-            line_starts,
-        });
+        self.files.push(SourceFile { name: name.into(), path: path.as_ref().to_path_buf(), text, line_starts });
         id
     }
 
@@ -114,18 +95,13 @@ impl SourceMap {
 
     /// The file already loaded from this path, if any.
     pub fn find(&self, path: &Path) -> Option<FileId> {
-        self.files
-            .iter()
-            .position(|f| f.path == path)
-            .map(|i| FileId(i as u32))
+        self.files.iter().position(|f| f.path == path).map(|i| FileId(i as u32))
     }
 
     /// The text a span covers.
     pub fn snippet(&self, span: Span) -> &str {
         let f = self.get(span.file);
-        f.text
-            .get(span.start as usize..span.end as usize)
-            .unwrap_or("")
+        f.text.get(span.start as usize..span.end as usize).unwrap_or("")
     }
 
     /// `file:line` of a span's start, as used in provenance.

@@ -58,18 +58,11 @@ pub fn run_examples(rules: &Rules) -> Vec<Outcome> {
         for ex in &rule.examples {
             let actual = rule_records(rules, ri as u32, &ex.text.value, &mut scratch);
             let mut problems = check(ex, &actual);
-            let shifted = rule_records(
-                rules,
-                ri as u32,
-                &format!("{SHIFT_PREFIX}{}", ex.text.value),
-                &mut scratch,
-            );
+            let shifted = rule_records(rules, ri as u32, &format!("{SHIFT_PREFIX}{}", ex.text.value), &mut scratch);
             let n = SHIFT_PREFIX.chars().count();
             let moved: Vec<Record> = actual.iter().map(|r| shift(r, n)).collect();
             if shifted != moved {
-                problems.push(format!(
-                    "spans do not move by {n} characters when text is put before the example"
-                ));
+                problems.push(format!("spans do not move by {n} characters when text is put before the example"));
             }
             let status = match (ex.todo, problems.is_empty()) {
                 (false, true) => Status::Pass,
@@ -102,16 +95,9 @@ fn rule_records(rules: &Rules, rule: u32, text: &str, scratch: &mut exec::Scratc
         .vetoes
         .iter()
         .filter(|v| v.0 .0 == rule)
-        .map(|&(_, label, s, e)| {
-            output::span_record(&rules.program, &doc, label, s, e, OffsetUnit::Chars)
-        })
+        .map(|&(_, label, s, e)| output::span_record(&rules.program, &doc, label, s, e, OffsetUnit::Chars))
         .collect();
-    let only = Extraction {
-        annotations: ex.annotations,
-        output: mine,
-        kept: vec![],
-        vetoes: vec![],
-    };
+    let only = Extraction { annotations: ex.annotations, output: mine, kept: vec![], vetoes: vec![] };
     let mut records = output::records(&rules.program, &doc, &only, OffsetUnit::Chars);
     records.extend(vetoed);
     records
@@ -144,13 +130,8 @@ fn shift(r: &Record, n: usize) -> Record {
 
 fn shown(v: &Json) -> String {
     match v {
-        Json::Object(o) => o
-            .get("text")
-            .map_or_else(|| v.to_string(), |t| t.to_string()),
-        Json::Array(items) => format!(
-            "[{}]",
-            items.iter().map(shown).collect::<Vec<_>>().join(", ")
-        ),
+        Json::Object(o) => o.get("text").map_or_else(|| v.to_string(), |t| t.to_string()),
+        Json::Array(items) => format!("[{}]", items.iter().map(shown).collect::<Vec<_>>().join(", ")),
         other => other.to_string(),
     }
 }
@@ -158,9 +139,7 @@ fn shown(v: &Json) -> String {
 fn expect_matches(want: &ExpectValue, got: &Json) -> bool {
     match (want, got) {
         (ExpectValue::Str(s), Json::String(g)) => s == g,
-        (ExpectValue::Str(s), Json::Object(o)) => {
-            o.get("text").and_then(Json::as_str) == Some(s.as_str())
-        }
+        (ExpectValue::Str(s), Json::Object(o)) => o.get("text").and_then(Json::as_str) == Some(s.as_str()),
         (ExpectValue::Int(i), Json::Number(n)) => n.as_i64() == Some(*i),
         (ExpectValue::Int(i), Json::String(g)) => g == &i.to_string(),
         (ExpectValue::List(items), Json::Array(g)) => {
@@ -185,23 +164,14 @@ fn check(ex: &Example, actual: &[Record]) -> Vec<String> {
     let whole = ex.text.value.trim();
     if ex.expects.is_empty() {
         if !actual.iter().any(|r| r.text == whole) {
-            problems.push(format!(
-                "expected an annotation over the whole example {whole:?}"
-            ));
-            problems.extend(
-                actual
-                    .iter()
-                    .map(|r| format!("  it emitted {}", describe(r))),
-            );
+            problems.push(format!("expected an annotation over the whole example {whole:?}"));
+            problems.extend(actual.iter().map(|r| format!("  it emitted {}", describe(r))));
         }
         return problems;
     }
     for e in &ex.expects {
         let span = e.text.as_ref().map_or(whole, |t| t.value.as_str());
-        let Some(r) = actual
-            .iter()
-            .find(|r| r.label == e.label.name && r.text == span)
-        else {
+        let Some(r) = actual.iter().find(|r| r.label == e.label.name && r.text == span) else {
             problems.push(format!("missing {} {span:?}", e.label.name));
             let near: Vec<String> = actual.iter().map(describe).collect();
             if near.is_empty() {
@@ -213,10 +183,8 @@ fn check(ex: &Example, actual: &[Record]) -> Vec<String> {
         };
         for (name, want) in &e.fields {
             match r.fields.get(&name.name) {
-                None => problems.push(format!(
-                    "{} {span:?}: field `{}` is missing (expected {want})",
-                    e.label.name, name.name
-                )),
+                None => problems
+                    .push(format!("{} {span:?}: field `{}` is missing (expected {want})", e.label.name, name.name)),
                 Some(got) if !expect_matches(want, got) => problems.push(format!(
                     "{} {span:?}: field `{}` is {}, expected {want}",
                     e.label.name,

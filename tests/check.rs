@@ -10,9 +10,7 @@ fn rule_errors_give_diagnostics() {
             Ok(_) => panic!("{} compiled", path.display()),
             Err(e) => {
                 assert!(
-                    e.diagnostics
-                        .iter()
-                        .all(|d| d.span.is_some() || d.message.contains("cannot read")),
+                    e.diagnostics.iter().all(|d| d.span.is_some() || d.message.contains("cannot read")),
                     "every error has a place"
                 );
                 insta::assert_snapshot!(diag::render(&e.sources, &e.diagnostics));

@@ -5,11 +5,7 @@ use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 
 fn trawl(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_trawl"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run trawl");
+    let out = Command::new(env!("CARGO_BIN_EXE_trawl")).args(args).current_dir(root()).output().expect("run trawl");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into(),
@@ -26,52 +22,23 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
 
 #[test]
 fn extract_seed_with_bundled_rules() {
-    let (code, out, err) = trawl(&[
-        "extract",
-        "--anchor-date",
-        "2023-05-01",
-        "tests/corpus/japan-france-talks.txt",
-    ]);
+    let (code, out, err) = trawl(&["extract", "--anchor-date", "2023-05-01", "tests/corpus/japan-france-talks.txt"]);
     assert_eq!(code, 0, "{err}");
-    let records: Vec<serde_json::Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("json line"))
-        .collect();
+    let records: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).expect("json line")).collect();
     assert!(records.len() > 40);
-    assert!(records
-        .iter()
-        .all(|r| r["v"] == 1 && r["doc"] == "tests/corpus/japan-france-talks.txt"));
-    let dateline = records
-        .iter()
-        .find(|r| r["label"] == "Dateline")
-        .expect("dateline");
+    assert!(records.iter().all(|r| r["v"] == 1 && r["doc"] == "tests/corpus/japan-france-talks.txt"));
+    let dateline = records.iter().find(|r| r["label"] == "Dateline").expect("dateline");
     assert_eq!(dateline["fields"]["date"], "2023-05-01");
 }
 
 #[test]
 fn text_format_and_byte_offsets() {
-    let (code, out, _) = trawl(&[
-        "extract",
-        "--format",
-        "text",
-        "tests/corpus/japan-france-talks.txt",
-    ]);
+    let (code, out, _) = trawl(&["extract", "--format", "text", "tests/corpus/japan-france-talks.txt"]);
     assert_eq!(code, 0);
-    assert!(
-        out.lines()
-            .any(|l| l.contains("Person") && l.contains("\"Catherine Colonna\"")),
-        "{out}"
-    );
+    assert!(out.lines().any(|l| l.contains("Person") && l.contains("\"Catherine Colonna\"")), "{out}");
     let (_, chars, _) = trawl(&["extract", "tests/corpus/japan-france-talks.txt"]);
-    let (_, bytes, _) = trawl(&[
-        "extract",
-        "--offsets",
-        "bytes",
-        "tests/corpus/japan-france-talks.txt",
-    ]);
-    let last = |s: &str| {
-        serde_json::from_str::<serde_json::Value>(s.lines().last().expect("line")).expect("json")
-    };
+    let (_, bytes, _) = trawl(&["extract", "--offsets", "bytes", "tests/corpus/japan-france-talks.txt"]);
+    let last = |s: &str| serde_json::from_str::<serde_json::Value>(s.lines().last().expect("line")).expect("json");
     // The text has curly quotes before the end: byte offsets run ahead of character offsets.
     assert!(last(&bytes)["start"].as_u64() > last(&chars)["start"].as_u64());
 }
@@ -86,12 +53,7 @@ fn stdin_output_file_and_folders() {
         .stdout(Stdio::piped())
         .spawn()
         .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(b"Talks in Paris and Tokyo.")
-        .expect("write");
+    child.stdin.take().expect("stdin").write_all(b"Talks in Paris and Tokyo.").expect("write");
     let status = child.wait().expect("wait");
     assert!(status.success());
     let written = std::fs::read_to_string(&out_file).expect("output file");
@@ -103,10 +65,8 @@ fn stdin_output_file_and_folders() {
     std::fs::write(dir.join("docs/1.txt"), "Tokyo").expect("write");
     let (code, out, _) = trawl(&["extract", dir.join("docs").to_str().expect("path")]);
     assert_eq!(code, 0);
-    let texts: Vec<String> = out
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json")["text"].to_string())
-        .collect();
+    let texts: Vec<String> =
+        out.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json")["text"].to_string()).collect();
     assert_eq!(texts, ["\"Tokyo\"", "\"Paris\""]);
 }
 
@@ -119,27 +79,14 @@ fn bad_documents_get_error_records_and_the_batch_goes_on() {
     std::fs::write(dir.join("d.txt"), "Talks in Tokyo.").expect("write");
     let (code, out, err) = trawl(&["extract", dir.to_str().expect("path")]);
     assert_eq!(code, 1, "{err}");
-    let lines: Vec<serde_json::Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("json"))
-        .collect();
+    let lines: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).expect("json")).collect();
     let kinds: Vec<String> = lines
         .iter()
-        .map(|l| {
-            l["error"]["kind"]
-                .as_str()
-                .unwrap_or(l["label"].as_str().unwrap_or(""))
-                .to_string()
-        })
+        .map(|l| l["error"]["kind"].as_str().unwrap_or(l["label"].as_str().unwrap_or("")).to_string())
         .collect();
     assert_eq!(kinds, ["Place", "invalid_utf8", "binary", "Place"]);
     assert!(err.contains("2 of 4 documents failed"), "{err}");
-    let (code, _, _) = trawl(&[
-        "extract",
-        "--max-doc-bytes",
-        "5",
-        dir.join("a.txt").to_str().expect("path"),
-    ]);
+    let (code, _, _) = trawl(&["extract", "--max-doc-bytes", "5", dir.join("a.txt").to_str().expect("path")]);
     assert_eq!(code, 1);
 }
 
@@ -149,25 +96,15 @@ fn usage_and_rule_errors_exit_2() {
     assert_eq!(code, 2);
     assert!(err.contains("no input"), "{err}");
     let (code, _, err) = trawl(&["extract", "--anchor-date", "May 1", "-"]);
-    assert_eq!(
-        (code, err.trim()),
-        (
-            2,
-            "trawl: --anchor-date: `May 1` is not a date (expected YYYY-MM-DD)"
-        )
-    );
+    assert_eq!((code, err.trim()), (2, "trawl: --anchor-date: `May 1` is not a date (expected YYYY-MM-DD)"));
     let (code, _, _) = trawl(&["extract", "--frobnicate"]);
     assert_eq!(code, 2);
     let (code, out, err) = trawl(&["check", "tests/fixtures/check/err/unknown_name.trawl"]);
     assert_eq!(code, 2);
     assert!(out.is_empty());
     insta::assert_snapshot!(err);
-    let (code, _, err) = trawl(&[
-        "extract",
-        "--rules",
-        "tests/fixtures/check/err/cycle.trawl",
-        "tests/corpus/japan-france-talks.txt",
-    ]);
+    let (code, _, err) =
+        trawl(&["extract", "--rules", "tests/fixtures/check/err/cycle.trawl", "tests/corpus/japan-france-talks.txt"]);
     assert_eq!(code, 2);
     assert!(err.contains("cycle"), "{err}");
 }
@@ -201,15 +138,6 @@ fn a_closed_pipe_ends_the_run_quietly() {
     stdout.read_exact(&mut first).expect("some output");
     drop(stdout);
     let out = child.wait_with_output().expect("wait");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 }

@@ -11,9 +11,7 @@ pub fn root() -> PathBuf {
 
 /// A path relative to the project root, as the tests name files (stable in snapshots).
 pub fn rel(path: &Path) -> PathBuf {
-    path.strip_prefix(root())
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|_| path.to_path_buf())
+    path.strip_prefix(root()).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Loads rules from disk with paths relative to the project root (cargo runs
@@ -48,9 +46,7 @@ pub fn inline_errors(text: &str) -> String {
 
 /// `label "text" {fields}` lines for the records of a text.
 pub fn extract_lines(rules: &Rules, text: &str, anchor: Option<&str>) -> Vec<String> {
-    let opts = Options {
-        anchor: anchor.map(|a| trawl::Date::parse(a).expect("anchor")),
-    };
+    let opts = Options { anchor: anchor.map(|a| trawl::Date::parse(a).expect("anchor")) };
     rules
         .extract(text, &opts)
         .iter()
@@ -62,10 +58,7 @@ pub fn extract_lines(rules: &Rules, text: &str, anchor: Option<&str>) -> Vec<Str
                     serde_json::Value::Array(a) => {
                         format!(
                             "[{}]",
-                            a.iter()
-                                .map(|x| x.get("text").unwrap_or(x).to_string())
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                            a.iter().map(|x| x.get("text").unwrap_or(x).to_string()).collect::<Vec<_>>().join(", ")
                         )
                     }
                     other => other.to_string(),

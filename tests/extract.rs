@@ -5,9 +5,7 @@ use crate::common::{rel, root, rules};
 use trawl::{Options, Rules};
 
 fn records_json(rules: &Rules, doc_name: &str, text: &str, anchor: Option<&str>) -> String {
-    let opts = Options {
-        anchor: anchor.map(|a| trawl::Date::parse(a).expect("anchor date")),
-    };
+    let opts = Options { anchor: anchor.map(|a| trawl::Date::parse(a).expect("anchor date")) };
     let mut out = String::new();
     for r in rules.extract(text, &opts) {
         let json = r.to_json(doc_name);
@@ -42,10 +40,5 @@ fn seed_article_full_output() {
     let path = root().join("tests/corpus/japan-france-talks.txt");
     let text = std::fs::read_to_string(&path).expect("seed article");
     let rules = Rules::bundled_news().expect("bundled");
-    insta::assert_snapshot!(records_json(
-        &rules,
-        "japan-france-talks.txt",
-        &text,
-        Some("2023-05-01")
-    ));
+    insta::assert_snapshot!(records_json(&rules, "japan-france-talks.txt", &text, Some("2023-05-01")));
 }

@@ -114,11 +114,7 @@ fn arbitrary_rule_text_never_panics() {
 #[test]
 fn mutated_rule_files_never_panic() {
     let mut g = Gen(42);
-    let files = [
-        "rules/news/dates.trawl",
-        "rules/news/events.trawl",
-        "tests/fixtures/syntax/ok/patterns.trawl",
-    ];
+    let files = ["rules/news/dates.trawl", "rules/news/events.trawl", "tests/fixtures/syntax/ok/patterns.trawl"];
     for f in files {
         let text = std::fs::read_to_string(root().join(f)).expect("rule file");
         let chars: Vec<char> = text.chars().collect();
@@ -132,10 +128,7 @@ fn mutated_rule_files_never_panic() {
                     }
                     1 => c.insert(
                         at,
-                        g.pick(&["(", ")", "\"", "{", "}", "|", "?", "x", ":"])
-                            .chars()
-                            .next()
-                            .expect("char"),
+                        g.pick(&["(", ")", "\"", "{", "}", "|", "?", "x", ":"]).chars().next().expect("char"),
                     ),
                     _ => c.truncate(at),
                 }
@@ -205,9 +198,7 @@ fn arbitrary_documents_never_panic_and_offsets_slice_the_text() {
         "between",
         "and",
     ];
-    let opts = Options {
-        anchor: trawl::Date::parse("2023-05-01"),
-    };
+    let opts = Options { anchor: trawl::Date::parse("2023-05-01") };
     for _ in 0..400 {
         let n = g.below(200);
         let mut text = String::new();

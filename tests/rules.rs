@@ -7,13 +7,7 @@ fn failures(rules: &trawl::Rules) -> Vec<String> {
     let mut out = vec![];
     for o in run_examples(rules) {
         if let Status::Fail(problems) = &o.status {
-            out.push(format!(
-                "{} ({}): {:?}\n    {}",
-                o.rule,
-                o.location,
-                o.text,
-                problems.join("\n    ")
-            ));
+            out.push(format!("{} ({}): {:?}\n    {}", o.rule, o.location, o.text, problems.join("\n    ")));
         }
     }
     out
@@ -68,10 +62,7 @@ fn load_block(text: &str) -> Result<trawl::Rules, trawl::RuleErrors> {
                 trawl::check::load::DiskFiles.read(p)
             }
         }
-        fn rule_files_in(
-            &self,
-            _: &std::path::Path,
-        ) -> Option<std::io::Result<Vec<std::path::PathBuf>>> {
+        fn rule_files_in(&self, _: &std::path::Path) -> Option<std::io::Result<Vec<std::path::PathBuf>>> {
             None
         }
     }
@@ -85,19 +76,13 @@ fn language_reference_examples_pass() {
     let mut problems = vec![];
     for (line, must_fail, text) in &blocks {
         match (load_block(text), must_fail) {
-            (Err(e), false) => {
-                problems.push(format!("docs/LANGUAGE.md:{line}: does not compile:\n{e}"))
-            }
-            (Ok(_), true) => {
-                problems.push(format!("docs/LANGUAGE.md:{line}: compiles but should not"))
-            }
+            (Err(e), false) => problems.push(format!("docs/LANGUAGE.md:{line}: does not compile:\n{e}")),
+            (Ok(_), true) => problems.push(format!("docs/LANGUAGE.md:{line}: compiles but should not")),
             (Err(_), true) => {}
             (Ok(rules), false) => {
                 let outcomes = run_examples(&rules);
                 if outcomes.is_empty() {
-                    problems.push(format!(
-                        "docs/LANGUAGE.md:{line}: the block has no example, so it tests nothing"
-                    ));
+                    problems.push(format!("docs/LANGUAGE.md:{line}: the block has no example, so it tests nothing"));
                 }
                 for f in failures(&rules) {
                     problems.push(format!("docs/LANGUAGE.md:{line}: {f}"));
@@ -111,11 +96,7 @@ fn language_reference_examples_pass() {
 #[test]
 fn language_reference_covers_every_construct() {
     // Each construct of the grammar appears in at least one tested block.
-    let all: String = language_blocks()
-        .into_iter()
-        .filter(|b| !b.1)
-        .map(|b| b.2)
-        .collect();
+    let all: String = language_blocks().into_iter().filter(|b| !b.1).map(|b| b.2).collect();
     let constructs = [
         "import ",
         "lexicon ",
@@ -180,13 +161,6 @@ fn language_reference_covers_every_construct() {
         "counterexample ",
         "todo example",
     ];
-    let missing: Vec<&str> = constructs
-        .iter()
-        .copied()
-        .filter(|c| !all.contains(c))
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "constructs without a tested block: {missing:?}"
-    );
+    let missing: Vec<&str> = constructs.iter().copied().filter(|c| !all.contains(c)).collect();
+    assert!(missing.is_empty(), "constructs without a tested block: {missing:?}");
 }

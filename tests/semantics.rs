@@ -8,71 +8,32 @@ fn run(rules: &str, text: &str) -> Vec<String> {
 
 #[test]
 fn greedy_takes_the_most_lazy_the_least() {
-    assert_eq!(
-        run("rule r { match cap+ emit X }", "the New York City hall"),
-        ["X \"New York City\""]
-    );
+    assert_eq!(run("rule r { match cap+ emit X }", "the New York City hall"), ["X \"New York City\""]);
     assert_eq!(
         run("rule r { match cap+? emit X }", "the New York City hall"),
         ["X \"New\"", "X \"York\"", "X \"City\""]
     );
-    assert_eq!(
-        run("rule r { match cap{1,2} emit X }", "New York City"),
-        ["X \"New York\"", "X \"City\""]
-    );
+    assert_eq!(run("rule r { match cap{1,2} emit X }", "New York City"), ["X \"New York\"", "X \"City\""]);
     // Lazy changes what is preferred at a start, not where the match starts.
-    assert_eq!(
-        run(
-            "rule r { match cap{1,2}? \"City\" emit X }",
-            "New York City"
-        ),
-        ["X \"New York City\""]
-    );
+    assert_eq!(run("rule r { match cap{1,2}? \"City\" emit X }", "New York City"), ["X \"New York City\""]);
 }
 
 #[test]
 fn gaps_are_lazy_and_bounded() {
-    assert_eq!(
-        run(
-            "rule r { match \"from\" ... \"to\" emit X }",
-            "from a to b to c"
-        ),
-        ["X \"from a to\""]
-    );
-    assert_eq!(
-        run(
-            "rule r { match \"from\" ...{0,1} \"to\" emit X }",
-            "from a b to c"
-        ),
-        Vec::<String>::new()
-    );
-    assert_eq!(
-        run(
-            "rule r { match \"from\" ...{2,} \"to\" emit X }",
-            "from to a to b to"
-        ),
-        ["X \"from to a to\""]
-    );
+    assert_eq!(run("rule r { match \"from\" ... \"to\" emit X }", "from a to b to c"), ["X \"from a to\""]);
+    assert_eq!(run("rule r { match \"from\" ...{0,1} \"to\" emit X }", "from a b to c"), Vec::<String>::new());
+    assert_eq!(run("rule r { match \"from\" ...{2,} \"to\" emit X }", "from to a to b to"), ["X \"from to a to\""]);
 }
 
 #[test]
 fn alternatives_are_preferred_in_order() {
-    assert_eq!(
-        run("rule r { match (\"a\" | \"a\" \"b\") emit X }", "a b"),
-        ["X \"a\""]
-    );
-    assert_eq!(
-        run("rule r { match (\"a\" \"b\" | \"a\") emit X }", "a b"),
-        ["X \"a b\""]
-    );
+    assert_eq!(run("rule r { match (\"a\" | \"a\" \"b\") emit X }", "a b"), ["X \"a\""]);
+    assert_eq!(run("rule r { match (\"a\" \"b\" | \"a\") emit X }", "a b"), ["X \"a b\""]);
 }
 
 #[test]
 fn matches_of_one_rule_do_not_overlap_and_go_left_to_right() {
-    assert_eq!(
-        run("rule r { match word word emit X }", "a b c d e"),
-        ["X \"a b\"", "X \"c d\""]
-    );
+    assert_eq!(run("rule r { match word word emit X }", "a b c d e"), ["X \"a b\"", "X \"c d\""]);
 }
 
 #[test]
@@ -93,23 +54,13 @@ fn context_is_checked_but_not_part_of_the_match() {
 
 #[test]
 fn anchors_match_scope_edges() {
-    assert_eq!(
-        run("rule r { match ^ cap emit X }", "One two. Three four."),
-        ["X \"One\"", "X \"Three\""]
-    );
-    assert_eq!(
-        run(
-            "rule r { match word \".\"? $ emit X }",
-            "One two. Three four"
-        ),
-        ["X \"two.\"", "X \"four\""]
-    );
+    assert_eq!(run("rule r { match ^ cap emit X }", "One two. Three four."), ["X \"One\"", "X \"Three\""]);
+    assert_eq!(run("rule r { match word \".\"? $ emit X }", "One two. Three four"), ["X \"two.\"", "X \"four\""]);
 }
 
 #[test]
 fn conflicts_priority_beats_length() {
-    let rules =
-        "rule long { match cap cap emit P }\nrule short { match \"York\" emit P priority 1 }";
+    let rules = "rule long { match cap cap emit P }\nrule short { match \"York\" emit P priority 1 }";
     assert_eq!(run(rules, "New York"), ["P \"York\""]);
 }
 
@@ -127,23 +78,15 @@ fn conflicts_leftmost_beats_rule_order() {
 
 #[test]
 fn conflicts_rule_order_breaks_the_last_tie() {
-    let rules = "rule first { match x:\"a\" emit P { by: \"first\" } }\nrule second { match \"a\" emit P { by: \"second\" } }";
+    let rules =
+        "rule first { match x:\"a\" emit P { by: \"first\" } }\nrule second { match \"a\" emit P { by: \"second\" } }";
     assert_eq!(run(rules, "a"), ["P \"a\" by=\"first\""]);
 }
 
 #[test]
 fn keep_all_opts_out_and_other_labels_never_conflict() {
     let rules = "rule a { match cap cap emit P }\nrule b { match cap keep all emit P }\nrule c { match cap emit Q }";
-    assert_eq!(
-        run(rules, "New York"),
-        [
-            "P \"New\"",
-            "Q \"New\"",
-            "P \"New York\"",
-            "P \"York\"",
-            "Q \"York\""
-        ]
-    );
+    assert_eq!(run(rules, "New York"), ["P \"New\"", "Q \"New\"", "P \"New York\"", "P \"York\"", "Q \"York\""]);
 }
 
 #[test]
@@ -169,29 +112,21 @@ fn cascades_follow_labels_not_file_order() {
 
 #[test]
 fn cycles_name_the_rules() {
-    let e = inline_errors(
-        "rule a { match C emit A }\nrule b { match A emit B }\nrule c { match B emit C }",
-    );
+    let e = inline_errors("rule a { match C emit A }\nrule b { match A emit B }\nrule c { match B emit C }");
     assert!(e.contains("cycle: a → b → c → a"), "{e}");
 }
 
 #[test]
 fn name_propagation_is_not_a_cycle() {
     let rules = "lexicon F = [\"Ada\"]\nrule p { match F cap emit Person }\nlexicon K = from Person forms [last]\nrule again { match K emit Person }";
-    assert_eq!(
-        run(rules, "Ada Lovelace wrote. Lovelace died."),
-        ["Person \"Ada Lovelace\"", "Person \"Lovelace\""]
-    );
+    assert_eq!(run(rules, "Ada Lovelace wrote. Lovelace died."), ["Person \"Ada Lovelace\"", "Person \"Lovelace\""]);
 }
 
 #[test]
 fn constraints_on_annotations() {
     let rules = "lexicon T = [\"General\" {kind: \"military\"}, \"President\" {kind: \"civil\"}]\n\
                  rule r { match t:T(kind = \"military\") n:cap emit P { kind: t.kind } }";
-    assert_eq!(
-        run(rules, "General Smith and President Jones"),
-        ["P \"General Smith\" kind=\"military\""]
-    );
+    assert_eq!(run(rules, "General Smith and President Jones"), ["P \"General Smith\" kind=\"military\""]);
 }
 
 #[test]
@@ -213,29 +148,18 @@ fn offsets_are_characters_by_default_and_bytes_on_request() {
 #[test]
 fn multi_word_literals_follow_their_own_tokenization() {
     assert_eq!(
-        run(
-            "rule r { match \"two-plus-two\" \"talks\" emit X }",
-            "the two\u{2011}plus\u{2011}two talks"
-        ),
+        run("rule r { match \"two-plus-two\" \"talks\" emit X }", "the two\u{2011}plus\u{2011}two talks"),
         ["X \"two‑plus‑two talks\""]
     );
-    assert_eq!(
-        run("rule r { match \"U.S.\" emit X }", "the U.S. and US"),
-        ["X \"U.S.\""]
-    );
+    assert_eq!(run("rule r { match \"U.S.\" emit X }", "the U.S. and US"), ["X \"U.S.\""]);
 }
 
 #[test]
 fn dates_resolve_only_against_the_anchor() {
-    let rules = inline("lexicon M = [\"May\" {n: 5}]\nrule d { match m:M d:num emit Date { value: date(month: m, day: d) } }");
-    assert_eq!(
-        extract_lines(&rules, "on May 19", None),
-        ["Date \"May 19\" value=\"XXXX-05-19\""]
-    );
-    assert_eq!(
-        extract_lines(&rules, "on May 19", Some("2023-05-01")),
-        ["Date \"May 19\" value=\"2023-05-19\""]
-    );
+    let rules =
+        inline("lexicon M = [\"May\" {n: 5}]\nrule d { match m:M d:num emit Date { value: date(month: m, day: d) } }");
+    assert_eq!(extract_lines(&rules, "on May 19", None), ["Date \"May 19\" value=\"XXXX-05-19\""]);
+    assert_eq!(extract_lines(&rules, "on May 19", Some("2023-05-01")), ["Date \"May 19\" value=\"2023-05-19\""]);
 }
 
 #[test]
@@ -252,8 +176,7 @@ fn pathological_patterns_stay_linear() {
 fn extraction_is_deterministic() {
     let rules = trawl::Rules::bundled_news().expect("bundled");
     let text =
-        std::fs::read_to_string(crate::common::root().join("tests/corpus/japan-france-talks.txt"))
-            .expect("seed");
+        std::fs::read_to_string(crate::common::root().join("tests/corpus/japan-france-talks.txt")).expect("seed");
     let a = rules.extract(&text, &trawl::Options::default());
     for _ in 0..3 {
         assert_eq!(rules.extract(&text, &trawl::Options::default()), a);

@@ -16,28 +16,18 @@ fn no_pending_or_orphaned_snapshots() {
     let mut problems = vec![];
     for entry in std::fs::read_dir(&dir).expect("snapshots dir") {
         let path = entry.expect("entry").path();
-        let name = path
-            .file_name()
-            .expect("name")
-            .to_string_lossy()
-            .to_string();
+        let name = path.file_name().expect("name").to_string_lossy().to_string();
         if name.ends_with(".snap.new") || name.ends_with(".pending-snap") {
-            problems.push(format!(
-                "{name}: pending snapshot (review it with `cargo insta review` or remove it)"
-            ));
+            problems.push(format!("{name}: pending snapshot (review it with `cargo insta review` or remove it)"));
             continue;
         }
         let text = std::fs::read_to_string(&path).expect("snapshot");
         let header = text.split("\n---\n").next().unwrap_or("");
         let input = header.lines().find_map(|l| l.strip_prefix("input_file: "));
         match input {
-            Some(input) if !root().join(input).exists() => {
-                problems.push(format!("{name}: its input {input} is gone"))
-            }
+            Some(input) if !root().join(input).exists() => problems.push(format!("{name}: its input {input} is gone")),
             Some(_) => {}
-            None if !NAMED_SNAPSHOTS.contains(&name.as_str()) => {
-                problems.push(format!("{name}: no test writes it"))
-            }
+            None if !NAMED_SNAPSHOTS.contains(&name.as_str()) => problems.push(format!("{name}: no test writes it")),
             None => {}
         }
     }

@@ -3,12 +3,7 @@
 use crate::common::rel;
 use trawl::{diag, source::SourceMap, syntax};
 
-fn parse_file(
-    path: &std::path::Path,
-) -> (
-    SourceMap,
-    Result<syntax::ast::RuleFile, Vec<diag::Diagnostic>>,
-) {
+fn parse_file(path: &std::path::Path) -> (SourceMap, Result<syntax::ast::RuleFile, Vec<diag::Diagnostic>>) {
     let text = std::fs::read_to_string(path).expect("fixture");
     let mut sources = SourceMap::new();
     let id = sources.add(rel(path).display().to_string(), rel(path), text.clone());

@@ -62,9 +62,7 @@ impl Files for EmbeddedFiles {
             .iter()
             .find(|(p, _)| Path::new(p) == want)
             .map(|(_, text)| text.to_string())
-            .ok_or_else(|| {
-                io::Error::new(io::ErrorKind::NotFound, "no such file in the bundled rules")
-            })
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file in the bundled rules"))
     }
 
     fn rule_files_in(&self, path: &Path) -> Option<io::Result<Vec<PathBuf>>> {
@@ -73,9 +71,7 @@ impl Files for EmbeddedFiles {
             .0
             .iter()
             .map(|(p, _)| PathBuf::from(p))
-            .filter(|p| {
-                p.parent() == Some(dir.as_path()) && p.extension().is_some_and(|e| e == "trawl")
-            })
+            .filter(|p| p.parent() == Some(dir.as_path()) && p.extension().is_some_and(|e| e == "trawl"))
             .collect();
         if files.is_empty() {
             return None;
@@ -112,52 +108,34 @@ pub struct Loaded {
 
 /// Loads the rule files named by `paths` and everything they import.
 pub fn load(paths: &[PathBuf], files: &dyn Files, diags: &mut Vec<Diagnostic>) -> Loaded {
-    let mut loaded = Loaded {
-        sources: SourceMap::new(),
-        files: Vec::new(),
-    };
+    let mut loaded = Loaded { sources: SourceMap::new(), files: Vec::new() };
     for path in paths {
         let path = clean(path);
         match files.rule_files_in(&path) {
             Some(Ok(list)) => {
                 if list.is_empty() {
-                    diags.push(Diagnostic::error_nowhere(format!(
-                        "{}: the folder has no .trawl files",
-                        path.display()
-                    )));
+                    diags
+                        .push(Diagnostic::error_nowhere(format!("{}: the folder has no .trawl files", path.display())));
                 }
                 for p in list {
                     load_file(&p, None, files, &mut loaded, diags);
                 }
             }
-            Some(Err(e)) => diags.push(Diagnostic::error_nowhere(format!(
-                "{}: {e}",
-                path.display()
-            ))),
+            Some(Err(e)) => diags.push(Diagnostic::error_nowhere(format!("{}: {e}", path.display()))),
             None => load_file(&path, None, files, &mut loaded, diags),
         }
     }
     loaded
 }
 
-fn load_file(
-    path: &Path,
-    from: Option<Span>,
-    files: &dyn Files,
-    loaded: &mut Loaded,
-    diags: &mut Vec<Diagnostic>,
-) {
+fn load_file(path: &Path, from: Option<Span>, files: &dyn Files, loaded: &mut Loaded, diags: &mut Vec<Diagnostic>) {
     if loaded.sources.find(path).is_some() {
         return;
     }
     let text = match files.read(path) {
         Ok(t) => t,
         Err(e) => {
-            let msg = format!(
-                "cannot read rule file `{}`: {}",
-                path.display(),
-                io_message(&e)
-            );
+            let msg = format!("cannot read rule file `{}`: {}", path.display(), io_message(&e));
             diags.push(match from {
                 Some(span) => Diagnostic::error(span, msg),
                 None => Diagnostic::error_nowhere(msg),

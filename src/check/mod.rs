@@ -21,15 +21,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// Loads and checks a rule set. Warnings come back with the set; errors instead of it.
-pub fn check(
-    paths: &[PathBuf],
-    files: &dyn Files,
-) -> Result<(RuleSet, Vec<Diagnostic>), (SourceMap, Vec<Diagnostic>)> {
+pub fn check(paths: &[PathBuf], files: &dyn Files) -> Result<(RuleSet, Vec<Diagnostic>), (SourceMap, Vec<Diagnostic>)> {
     let mut diags = Vec::new();
-    let Loaded {
-        sources,
-        files: parsed,
-    } = load::load(paths, files, &mut diags);
+    let Loaded { sources, files: parsed } = load::load(paths, files, &mut diags);
     let mut checker = Checker::new(sources, files);
     checker.collect(&parsed);
     checker.diags.splice(0..0, diags);
@@ -46,25 +40,9 @@ pub fn check(
     if has_errors(&checker.diags) {
         return Err((checker.sources, checker.diags));
     }
-    let Checker {
-        sources,
-        labels,
-        lexicons,
-        rules,
-        mut diags,
-        ..
-    } = checker;
+    let Checker { sources, labels, lexicons, rules, mut diags, .. } = checker;
     dedup(&mut diags);
-    Ok((
-        RuleSet {
-            sources,
-            labels,
-            lexicons,
-            rules,
-            order,
-        },
-        diags,
-    ))
+    Ok((RuleSet { sources, labels, lexicons, rules, order }, diags))
 }
 
 #[derive(Clone, Copy)]
@@ -117,13 +95,7 @@ impl<'f, 'a> Checker<'f, 'a> {
             return false;
         }
         if Class::from_name(&name.name).is_some() || name.name == "any" || name.name == "_" {
-            self.err(
-                name.span,
-                format!(
-                    "`{}` is a built-in token class and cannot name a {what}",
-                    name.name
-                ),
-            );
+            self.err(name.span, format!("`{}` is a built-in token class and cannot name a {what}", name.name));
             return false;
         }
         self.defs.insert(name.name.clone(), def);
@@ -154,21 +126,16 @@ impl<'f, 'a> Checker<'f, 'a> {
                             ast::LexiconSource::List(list) => list
                                 .iter()
                                 .filter_map(|e| {
-                                    let features = e
-                                        .features
-                                        .iter()
-                                        .map(|(k, v)| (k.name.clone(), v.clone()))
-                                        .collect();
+                                    let features =
+                                        e.features.iter().map(|(k, v)| (k.name.clone(), v.clone())).collect();
                                     self.entry(&e.text.value, features, e.text.span)
                                 })
                                 .collect(),
                             ast::LexiconSource::File(path) => self.lexicon_file(file.file, path),
                             ast::LexiconSource::Derived { .. } => vec![],
                         };
-                        let mut fields: BTreeSet<String> = entries
-                            .iter()
-                            .flat_map(|e| e.features.iter().map(|(k, _)| k.clone()))
-                            .collect();
+                        let mut fields: BTreeSet<String> =
+                            entries.iter().flat_map(|e| e.features.iter().map(|(k, _)| k.clone())).collect();
                         if matches!(l.source, ast::LexiconSource::Derived { .. }) {
                             fields.insert("source".into());
                         }
@@ -188,11 +155,8 @@ impl<'f, 'a> Checker<'f, 'a> {
                     ast::Item::Rule(r) => {
                         if let Some(prev) = rule_names.get(&r.name.name) {
                             self.diags.push(
-                                Diagnostic::error(
-                                    r.name.span,
-                                    format!("rule `{}` is defined twice", r.name.name),
-                                )
-                                .label(*prev, "first defined here"),
+                                Diagnostic::error(r.name.span, format!("rule `{}` is defined twice", r.name.name))
+                                    .label(*prev, "first defined here"),
                             );
                             continue;
                         }
@@ -210,9 +174,7 @@ impl<'f, 'a> Checker<'f, 'a> {
                     let fields = e.fields.iter().map(|f| f.name.name.clone());
                     match emitted.iter_mut().find(|(n, _, _)| *n == e.label.name) {
                         Some((_, _, set)) => set.extend(fields),
-                        None => {
-                            emitted.push((e.label.name.clone(), e.label.span, fields.collect()))
-                        }
+                        None => emitted.push((e.label.name.clone(), e.label.span, fields.collect())),
                     }
                 }
             }
@@ -225,10 +187,7 @@ impl<'f, 'a> Checker<'f, 'a> {
                         .push("emit a label of its own, such as `Place`".into());
                 }
                 Some(Def::Pattern(_)) => {
-                    self.err(
-                        span,
-                        format!("`{name}` is a named pattern; rules cannot emit it"),
-                    );
+                    self.err(span, format!("`{name}` is a named pattern; rules cannot emit it"));
                 }
                 Some(Def::Label(..)) => {}
                 None => {
@@ -246,12 +205,7 @@ impl<'f, 'a> Checker<'f, 'a> {
         }
     }
 
-    fn entry(
-        &mut self,
-        text: &str,
-        features: Vec<(String, Literal)>,
-        span: Span,
-    ) -> Option<LexEntry> {
+    fn entry(&mut self, text: &str, features: Vec<(String, Literal)>, span: Span) -> Option<LexEntry> {
         let doc = Document::new(text);
         if doc.tokens.is_empty() {
             self.err(span, "empty lexicon entry");
@@ -264,33 +218,16 @@ impl<'f, 'a> Checker<'f, 'a> {
                 k
             })
             .collect();
-        Some(LexEntry {
-            text: text.to_string(),
-            keys,
-            features,
-        })
+        Some(LexEntry { text: text.to_string(), keys, features })
     }
 
     fn lexicon_file(&mut self, from: crate::source::FileId, path: &ast::StrLit) -> Vec<LexEntry> {
-        let base = self
-            .sources
-            .get(from)
-            .path
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
+        let base = self.sources.get(from).path.parent().map(Path::to_path_buf).unwrap_or_default();
         let full = clean(&base.join(&path.value));
         let text = match self.files.read(&full) {
             Ok(t) => t,
             Err(e) => {
-                self.err(
-                    path.span,
-                    format!(
-                        "cannot read lexicon file `{}`: {}",
-                        full.display(),
-                        io_message(&e)
-                    ),
-                );
+                self.err(path.span, format!("cannot read lexicon file `{}`: {}", full.display(), io_message(&e)));
                 return vec![];
             }
         };
@@ -316,10 +253,7 @@ impl<'f, 'a> Checker<'f, 'a> {
                 match f.split_once('=') {
                     Some((k, v)) if !k.trim().is_empty() => {
                         let v = v.trim();
-                        let value = v
-                            .parse::<i64>()
-                            .map(Literal::Int)
-                            .unwrap_or_else(|_| Literal::Str(v.to_string()));
+                        let value = v.parse::<i64>().map(Literal::Int).unwrap_or_else(|_| Literal::Str(v.to_string()));
                         features.push((k.trim().to_string(), value));
                     }
                     _ => {
@@ -331,9 +265,7 @@ impl<'f, 'a> Checker<'f, 'a> {
                 }
             }
             if ok {
-                if let Some(e) =
-                    self.entry(entry, features, Span::new(id, start, start + line.len()))
-                {
+                if let Some(e) = self.entry(entry, features, Span::new(id, start, start + line.len())) {
                     entries.push(e);
                 }
             }
@@ -364,8 +296,7 @@ impl<'f, 'a> Checker<'f, 'a> {
             return;
         }
         let names = self.known_names();
-        let hint = did_you_mean(&ident.name, names.iter().copied())
-            .map(|s| format!("did you mean `{s}`?"));
+        let hint = did_you_mean(&ident.name, names.iter().copied()).map(|s| format!("did you mean `{s}`?"));
         let d = self.err(ident.span, format!("unknown {what} `{}`", ident.name));
         if let Some(h) = hint {
             d.hints.push(h);
@@ -377,12 +308,7 @@ impl<'f, 'a> Checker<'f, 'a> {
         for file in parsed {
             for item in &file.items {
                 if let ast::Item::Lexicon(l) = item {
-                    if let ast::LexiconSource::Derived {
-                        label,
-                        field,
-                        forms,
-                    } = &l.source
-                    {
+                    if let ast::LexiconSource::Derived { label, field, forms } = &l.source {
                         let Some(Def::Lexicon(id, _)) = self.defs.get(&l.name.name).copied() else {
                             continue;
                         };
@@ -401,14 +327,11 @@ impl<'f, 'a> Checker<'f, 'a> {
                                 "last" => fs.push(Form::Last),
                                 "acronym" => fs.push(Form::Acronym),
                                 _ => {
-                                    let hint =
-                                        did_you_mean(&f.name, ["full", "first", "last", "acronym"]);
+                                    let hint = did_you_mean(&f.name, ["full", "first", "last", "acronym"]);
                                     let d = self.err(f.span, format!("unknown form `{}`", f.name));
                                     d.hints.push(match hint {
                                         Some(h) => format!("did you mean `{h}`?"),
-                                        None => {
-                                            "forms are `full`, `first`, `last` and `acronym`".into()
-                                        }
+                                        None => "forms are `full`, `first`, `last` and `acronym`".into(),
                                     });
                                 }
                             }
@@ -416,11 +339,8 @@ impl<'f, 'a> Checker<'f, 'a> {
                         if fs.is_empty() {
                             fs.push(Form::Full);
                         }
-                        self.lexicons[id.0 as usize].derived = Some(Derived {
-                            label: src,
-                            field: field.as_ref().map(|f| f.name.clone()),
-                            forms: fs,
-                        });
+                        self.lexicons[id.0 as usize].derived =
+                            Some(Derived { label: src, field: field.as_ref().map(|f| f.name.clone()), forms: fs });
                     }
                 }
             }
@@ -438,14 +358,10 @@ impl<'f, 'a> Checker<'f, 'a> {
         if l.fields.contains(&field.name) {
             return true;
         }
-        let what = if l.lexicon.is_some() {
-            "feature"
-        } else {
-            "field"
-        };
+        let what = if l.lexicon.is_some() { "feature" } else { "field" };
         let msg = format!("`{}` has no {what} `{}`", l.name, field.name);
-        let hint = did_you_mean(&field.name, l.fields.iter().map(String::as_str))
-            .map(|s| format!("did you mean `{s}`?"));
+        let hint =
+            did_you_mean(&field.name, l.fields.iter().map(String::as_str)).map(|s| format!("did you mean `{s}`?"));
         let known = if l.fields.is_empty() {
             format!("`{}` has no {what}s", l.name)
         } else {
@@ -457,12 +373,7 @@ impl<'f, 'a> Checker<'f, 'a> {
     }
 
     fn rule(&mut self, r: &'a ast::RuleDef) -> Option<Rule> {
-        let mut cx = RuleCx {
-            captures: vec![],
-            capture_labels: vec![],
-            reads: BTreeSet::new(),
-            stack: vec![],
-        };
+        let mut cx = RuleCx { captures: vec![], capture_labels: vec![], reads: BTreeSet::new(), stack: vec![] };
         let mut pattern = None;
         let mut conditions_ast = vec![];
         let mut emits_ast = vec![];
@@ -475,9 +386,7 @@ impl<'f, 'a> Checker<'f, 'a> {
             match c {
                 ast::Clause::Match(p, span) => {
                     if pattern.is_some() {
-                        self.err(*span, "a rule has one `match` clause")
-                            .hints
-                            .push("combine patterns with `|`".into());
+                        self.err(*span, "a rule has one `match` clause").hints.push("combine patterns with `|`".into());
                     } else {
                         pattern = Some((p, *span));
                     }
@@ -487,10 +396,7 @@ impl<'f, 'a> Checker<'f, 'a> {
                 ast::Clause::Veto(l, _) => match self.label_of(&l.name) {
                     Some(id) if self.labels[id.0 as usize].lexicon.is_none() => vetoes.push(id),
                     Some(_) => {
-                        self.err(
-                            l.span,
-                            format!("`{}` is a lexicon; only rule labels can be vetoed", l.name),
-                        );
+                        self.err(l.span, format!("`{}` is a lexicon; only rule labels can be vetoed", l.name));
                     }
                     None => self.unknown(l, "label"),
                 },
@@ -509,39 +415,23 @@ impl<'f, 'a> Checker<'f, 'a> {
             }
         }
         let Some((pattern, _)) = pattern else {
-            self.err(
-                r.name.span,
-                format!("rule `{}` has no `match` clause", r.name.name),
-            );
+            self.err(r.name.span, format!("rule `{}` has no `match` clause", r.name.name));
             return None;
         };
-        let veto_clauses = r
-            .clauses
-            .iter()
-            .filter(|c| matches!(c, ast::Clause::Veto(..)))
-            .count();
+        let veto_clauses = r.clauses.iter().filter(|c| matches!(c, ast::Clause::Veto(..))).count();
         if emits_ast.is_empty() && veto_clauses == 0 {
-            self.err(
-                r.name.span,
-                format!("rule `{}` neither emits nor vetoes anything", r.name.name),
-            )
-            .hints
-            .push("add `emit Label { ... }` or `veto Label`".into());
+            self.err(r.name.span, format!("rule `{}` neither emits nor vetoes anything", r.name.name))
+                .hints
+                .push("add `emit Label { ... }` or `veto Label`".into());
         }
         let errors_before = self.diags.len();
         let pat = self.pattern(pattern, &mut cx, false)?;
         if self.diags.len() == errors_before && nullable(&pat) {
             self.err(pattern.span(), "this pattern can match without any token")
                 .hints
-                .push(
-                    "every match must cover at least one token; make at least one element required"
-                        .into(),
-                );
+                .push("every match must cover at least one token; make at least one element required".into());
         }
-        let conditions = conditions_ast
-            .iter()
-            .filter_map(|e| self.expr(e, &cx))
-            .collect();
+        let conditions = conditions_ast.iter().filter_map(|e| self.expr(e, &cx)).collect();
         let mut emits = vec![];
         for e in emits_ast {
             let Some(label) = self.label_of(&e.label.name) else {
@@ -559,14 +449,8 @@ impl<'f, 'a> Checker<'f, 'a> {
             };
             let mut fields = vec![];
             for f in &e.fields {
-                if fields
-                    .iter()
-                    .any(|(n, _): &(String, Expr)| *n == f.name.name)
-                {
-                    self.err(
-                        f.name.span,
-                        format!("field `{}` is given twice", f.name.name),
-                    );
+                if fields.iter().any(|(n, _): &(String, Expr)| *n == f.name.name) {
+                    self.err(f.name.span, format!("field `{}` is given twice", f.name.name));
                     continue;
                 }
                 let value = match &f.value {
@@ -607,9 +491,7 @@ impl<'f, 'a> Checker<'f, 'a> {
         let d = self.err(x.span, format!("unknown capture `{}`", x.name));
         d.hints.push(match hint {
             Some(h) => format!("did you mean `{h}`?"),
-            None if cx.captures.is_empty() => {
-                "the pattern has no captures; name an element with `name:element`".into()
-            }
+            None if cx.captures.is_empty() => "the pattern has no captures; name an element with `name:element`".into(),
             None => format!("the captures are: {}", cx.captures.join(", ")),
         });
     }
@@ -617,24 +499,17 @@ impl<'f, 'a> Checker<'f, 'a> {
     fn pattern(&mut self, p: &'a ast::Pattern, cx: &mut RuleCx, in_context: bool) -> Option<Pat> {
         Some(match p {
             // Every item is checked, so that all of its errors are reported.
-            ast::Pattern::Alt(items, _) => Pat::Alt(all(items
-                .iter()
-                .map(|i| self.pattern(i, cx, in_context))
-                .collect())?),
-            ast::Pattern::Seq(items, _) => Pat::Seq(all(items
-                .iter()
-                .map(|i| self.pattern(i, cx, in_context))
-                .collect())?),
+            ast::Pattern::Alt(items, _) => {
+                Pat::Alt(all(items.iter().map(|i| self.pattern(i, cx, in_context)).collect())?)
+            }
+            ast::Pattern::Seq(items, _) => {
+                Pat::Seq(all(items.iter().map(|i| self.pattern(i, cx, in_context)).collect())?)
+            }
             ast::Pattern::Capture(name, inner, span) => {
                 if in_context {
-                    self.err(
-                        *span,
-                        "captures are not allowed inside `before(...)` or `after(...)`",
-                    )
-                    .hints
-                    .push(
-                        "context is not part of the match; capture it in the match itself".into(),
-                    );
+                    self.err(*span, "captures are not allowed inside `before(...)` or `after(...)`")
+                        .hints
+                        .push("context is not part of the match; capture it in the match itself".into());
                     return None;
                 }
                 let inner = self.pattern(inner, cx, in_context)?;
@@ -657,52 +532,21 @@ impl<'f, 'a> Checker<'f, 'a> {
                 };
                 Pat::Capture(i, Box::new(inner))
             }
-            ast::Pattern::Repeat {
-                inner,
-                min,
-                max,
-                lazy,
-                ..
-            } => {
+            ast::Pattern::Repeat { inner, min, max, lazy, .. } => {
                 let inner = self.pattern(inner, cx, in_context)?;
-                Pat::Repeat {
-                    inner: Box::new(inner),
-                    min: *min,
-                    max: *max,
-                    lazy: *lazy,
-                }
+                Pat::Repeat { inner: Box::new(inner), min: *min, max: *max, lazy: *lazy }
             }
-            ast::Pattern::Gap { min, max, .. } => Pat::Repeat {
-                inner: Box::new(Pat::Token(Test::Any)),
-                min: *min,
-                max: *max,
-                lazy: true,
-            },
-            ast::Pattern::Context {
-                negated,
-                after,
-                inner,
-                ..
-            } => {
+            ast::Pattern::Gap { min, max, .. } => {
+                Pat::Repeat { inner: Box::new(Pat::Token(Test::Any)), min: *min, max: *max, lazy: true }
+            }
+            ast::Pattern::Context { negated, after, inner, .. } => {
                 let inner = self.pattern(inner, cx, true)?;
-                Pat::Context {
-                    negated: *negated,
-                    after: *after,
-                    inner: Box::new(inner),
-                }
+                Pat::Context { negated: *negated, after: *after, inner: Box::new(inner) }
             }
             ast::Pattern::Anchor { start, .. } => Pat::Anchor(*start),
-            ast::Pattern::Literal {
-                text,
-                ignore_case,
-                span,
-            } => self.literal(text, *ignore_case, *span)?,
+            ast::Pattern::Literal { text, ignore_case, span } => self.literal(text, *ignore_case, *span)?,
             ast::Pattern::Token(t, _) => Pat::Token(self.test(t, cx)?),
-            ast::Pattern::Ref {
-                name,
-                constraints,
-                span,
-            } => {
+            ast::Pattern::Ref { name, constraints, span } => {
                 if constraints.is_empty() {
                     if name.name == "any" || name.name == "_" {
                         return Some(Pat::Token(Test::Any));
@@ -714,23 +558,19 @@ impl<'f, 'a> Checker<'f, 'a> {
                 match self.defs.get(&name.name).copied() {
                     Some(Def::Pattern(def)) => {
                         if let Some(pos) = cx.stack.iter().position(|n| *n == name.name) {
-                            let chain: Vec<&str> = cx.stack[pos..]
-                                .iter()
-                                .map(String::as_str)
-                                .chain([name.name.as_str()])
-                                .collect();
+                            let chain: Vec<&str> =
+                                cx.stack[pos..].iter().map(String::as_str).chain([name.name.as_str()]).collect();
                             self.err(
                                 name.span,
-                                format!(
-                                    "named pattern `{}` refers to itself: {}",
-                                    name.name,
-                                    chain.join(" → ")
-                                ),
+                                format!("named pattern `{}` refers to itself: {}", name.name, chain.join(" → ")),
                             );
                             return None;
                         }
                         if !constraints.is_empty() {
-                            self.err(*span, format!("`{}` is a named pattern; constraints apply to annotations only", name.name));
+                            self.err(
+                                *span,
+                                format!("`{}` is a named pattern; constraints apply to annotations only", name.name),
+                            );
                             return None;
                         }
                         cx.stack.push(name.name.clone());
@@ -747,19 +587,13 @@ impl<'f, 'a> Checker<'f, 'a> {
                                 cs.push((c.field.name.clone(), c.test.clone()));
                             }
                         }
-                        Pat::Annot {
-                            label,
-                            constraints: cs,
-                        }
+                        Pat::Annot { label, constraints: cs }
                     }
                     None => {
                         if Class::from_name(&name.name).is_some() {
                             self.err(
                                 *span,
-                                format!(
-                                    "`{}` is a token class; constraints apply to annotations only",
-                                    name.name
-                                ),
+                                format!("`{}` is a token class; constraints apply to annotations only", name.name),
                             );
                         } else {
                             self.unknown(name, "name");
@@ -796,42 +630,24 @@ impl<'f, 'a> Checker<'f, 'a> {
 
     fn test(&mut self, t: &ast::TokenTest, cx: &mut RuleCx) -> Option<Test> {
         Some(match t {
-            ast::TokenTest::Or(items) => {
-                Test::Or(all(items.iter().map(|i| self.test(i, cx)).collect())?)
-            }
-            ast::TokenTest::And(items) => {
-                Test::And(all(items.iter().map(|i| self.test(i, cx)).collect())?)
-            }
+            ast::TokenTest::Or(items) => Test::Or(all(items.iter().map(|i| self.test(i, cx)).collect())?),
+            ast::TokenTest::And(items) => Test::And(all(items.iter().map(|i| self.test(i, cx)).collect())?),
             ast::TokenTest::Not(inner) => Test::Not(Box::new(self.test(inner, cx)?)),
-            ast::TokenTest::Literal {
-                text,
-                ignore_case,
-                span,
-            } => match self.literal(text, *ignore_case, *span)? {
+            ast::TokenTest::Literal { text, ignore_case, span } => match self.literal(text, *ignore_case, *span)? {
                 Pat::Token(t) => t,
                 _ => {
-                    self.err(
-                        *span,
-                        format!("`{text}` is several tokens; a token test takes one"),
-                    )
-                    .hints
-                    .push("write the literal as an element of its own, outside `[...]`".into());
+                    self.err(*span, format!("`{text}` is several tokens; a token test takes one"))
+                        .hints
+                        .push("write the literal as an element of its own, outside `[...]`".into());
                     return None;
                 }
             },
-            ast::TokenTest::Regex {
-                source,
-                ignore_case,
-                span,
-            } => {
+            ast::TokenTest::Regex { source, ignore_case, span } => {
                 if let Err(e) = crate::compile::build_regex(source, *ignore_case) {
                     self.err(*span, format!("invalid regex: {e}"));
                     return None;
                 }
-                Test::Regex {
-                    source: source.clone(),
-                    fold: *ignore_case,
-                }
+                Test::Regex { source: source.clone(), fold: *ignore_case }
             }
             ast::TokenTest::Name(name) => {
                 if name.name == "any" || name.name == "_" {
@@ -844,10 +660,7 @@ impl<'f, 'a> Checker<'f, 'a> {
                     Some(Def::Pattern(_)) => {
                         self.err(
                             name.span,
-                            format!(
-                                "`{}` is a named pattern; a token test needs a class or a label",
-                                name.name
-                            ),
+                            format!("`{}` is a named pattern; a token test needs a class or a label", name.name),
                         );
                         return None;
                     }
@@ -862,29 +675,19 @@ impl<'f, 'a> Checker<'f, 'a> {
                     }
                 }
             }
-            ast::TokenTest::Compare {
-                property,
-                op,
-                value,
-            } => match (property.name.as_str(), value) {
+            ast::TokenTest::Compare { property, op, value } => match (property.name.as_str(), value) {
                 ("len", Literal::Int(n)) => Test::Len(*op, *n),
                 ("len", Literal::Str(_)) => {
                     self.err(property.span, "`len` compares with a number");
                     return None;
                 }
                 (_, Literal::Int(_)) => {
-                    self.err(
-                        property.span,
-                        format!("`{}` compares with a string", property.name),
-                    );
+                    self.err(property.span, format!("`{}` compares with a string", property.name));
                     return None;
                 }
                 (p, Literal::Str(s)) => {
                     if !matches!(op, CmpOp::Eq | CmpOp::Ne) {
-                        self.err(
-                            property.span,
-                            format!("`{p}` can only be compared with `=` or `!=`"),
-                        );
+                        self.err(property.span, format!("`{p}` can only be compared with `=` or `!=`"));
                         return None;
                     }
                     let prop = match p {
@@ -901,21 +704,13 @@ impl<'f, 'a> Checker<'f, 'a> {
 
     fn expr(&mut self, e: &ast::Expr, cx: &RuleCx) -> Option<Expr> {
         Some(match e {
-            ast::Expr::Or(items, _) => {
-                Expr::Or(all(items.iter().map(|i| self.expr(i, cx)).collect())?)
-            }
-            ast::Expr::And(items, _) => {
-                Expr::And(all(items.iter().map(|i| self.expr(i, cx)).collect())?)
-            }
+            ast::Expr::Or(items, _) => Expr::Or(all(items.iter().map(|i| self.expr(i, cx)).collect())?),
+            ast::Expr::And(items, _) => Expr::And(all(items.iter().map(|i| self.expr(i, cx)).collect())?),
             ast::Expr::Not(inner, _) => Expr::Not(Box::new(self.expr(inner, cx)?)),
-            ast::Expr::Compare(a, op, b, _) => Expr::Compare(
-                Box::new(self.expr(a, cx)?),
-                *op,
-                Box::new(self.expr(b, cx)?),
-            ),
-            ast::Expr::List(items, _) => {
-                Expr::List(all(items.iter().map(|i| self.expr(i, cx)).collect())?)
+            ast::Expr::Compare(a, op, b, _) => {
+                Expr::Compare(Box::new(self.expr(a, cx)?), *op, Box::new(self.expr(b, cx)?))
             }
+            ast::Expr::List(items, _) => Expr::List(all(items.iter().map(|i| self.expr(i, cx)).collect())?),
             ast::Expr::Literal(l, _) => Expr::Const(l.clone()),
             ast::Expr::Path(parts, _) => {
                 let Some(i) = cx.capture(&parts[0].name) else {
@@ -926,9 +721,18 @@ impl<'f, 'a> Checker<'f, 'a> {
                     1 => Expr::Capture(i),
                     2 => {
                         let Some(label) = cx.capture_labels[i] else {
-                            self.err(parts[1].span, format!("capture `{}` does not hold one annotation, so it has no fields", parts[0].name))
-                                .hints
-                                .push(format!("fields come from annotations: capture a label or lexicon, as in `{}:Title`", parts[0].name));
+                            self.err(
+                                parts[1].span,
+                                format!(
+                                    "capture `{}` does not hold one annotation, so it has no fields",
+                                    parts[0].name
+                                ),
+                            )
+                            .hints
+                            .push(format!(
+                                "fields come from annotations: capture a label or lexicon, as in `{}:Title`",
+                                parts[0].name
+                            ));
                             return None;
                         };
                         if !self.check_field(label, &parts[1]) {
@@ -949,10 +753,7 @@ impl<'f, 'a> Checker<'f, 'a> {
                         let idx = match n {
                             None if k < 3 => k,
                             None => {
-                                self.err(
-                                    a.span(),
-                                    "`date` takes at most three arguments: year, month, day",
-                                );
+                                self.err(a.span(), "`date` takes at most three arguments: year, month, day");
                                 return None;
                             }
                             Some(n) => match n.name.as_str() {
@@ -960,12 +761,9 @@ impl<'f, 'a> Checker<'f, 'a> {
                                 "month" => 1,
                                 "day" => 2,
                                 _ => {
-                                    self.err(
-                                        n.span,
-                                        format!("`date` has no argument `{}`", n.name),
-                                    )
-                                    .hints
-                                    .push("its arguments are `year`, `month` and `day`".into());
+                                    self.err(n.span, format!("`date` has no argument `{}`", n.name))
+                                        .hints
+                                        .push("its arguments are `year`, `month` and `day`".into());
                                     return None;
                                 }
                             },
@@ -1037,10 +835,7 @@ impl<'f, 'a> Checker<'f, 'a> {
             }
         }
         for (k, lex) in derived.iter().enumerate() {
-            let d = self.lexicons[lex.0 as usize]
-                .derived
-                .as_ref()
-                .expect("derived");
+            let d = self.lexicons[lex.0 as usize].derived.as_ref().expect("derived");
             readers[d.label.0 as usize].push(nr + k);
             emitters[self.lexicons[lex.0 as usize].label.0 as usize].push(nr + k);
         }
@@ -1111,31 +906,21 @@ impl<'f, 'a> Checker<'f, 'a> {
                     format!("lexicon {}", self.lexicons[derived[i - nr].0 as usize].name)
                 }
             };
-            let names: Vec<String> = cycle
-                .iter()
-                .map(|&i| name(i))
-                .chain(cycle.first().map(|&i| name(i)))
-                .collect();
+            let names: Vec<String> = cycle.iter().map(|&i| name(i)).chain(cycle.first().map(|&i| name(i))).collect();
             let first = cycle[0];
-            let span = if first < nr {
-                self.rules[first].span
-            } else {
-                self.lexicons[derived[first - nr].0 as usize].span
-            };
+            let span =
+                if first < nr { self.rules[first].span } else { self.lexicons[derived[first - nr].0 as usize].span };
             let span = self.head(span);
-            let mut d = Diagnostic::error(
-                span,
-                format!(
-                    "rules depend on each other in a cycle: {}",
-                    names.join(" → ")
-                ),
-            );
+            let mut d =
+                Diagnostic::error(span, format!("rules depend on each other in a cycle: {}", names.join(" → ")));
             for &i in &cycle[1..] {
                 if i < nr {
                     d = d.label(self.head(self.rules[i].span), "part of the cycle");
                 }
             }
-            d = d.hint("a rule that reads a label runs after every rule that emits it; emit a new label to break the cycle");
+            d = d.hint(
+                "a rule that reads a label runs after every rule that emits it; emit a new label to break the cycle",
+            );
             self.diags.push(d);
         }
         order
@@ -1146,10 +931,7 @@ impl<'f, 'a> Checker<'f, 'a> {
 pub fn head_of(sources: &SourceMap, span: Span) -> Span {
     let text = sources.snippet(span);
     let cut = text.find(['{', '\n']).unwrap_or(text.len());
-    Span {
-        end: span.start + text[..cut].trim_end().len() as u32,
-        ..span
-    }
+    Span { end: span.start + text[..cut].trim_end().len() as u32, ..span }
 }
 
 /// All of the results, if none failed (each was computed, so each reported its errors).
@@ -1184,10 +966,7 @@ fn find_cycle(edges: &[BTreeSet<usize>], stuck: &[usize]) -> Vec<usize> {
     let mut path = vec![stuck[0]];
     loop {
         let a = *path.last().expect("nonempty");
-        let Some(&b) = edges[a]
-            .iter()
-            .find(|&&b| in_stuck(b) && reaches(edges, b, a))
-        else {
+        let Some(&b) = edges[a].iter().find(|&&b| in_stuck(b) && reaches(edges, b, a)) else {
             return path;
         };
         if let Some(pos) = path.iter().position(|&x| x == b) {

@@ -24,12 +24,8 @@ pub struct TokenAutomaton {
 impl TokenAutomaton {
     /// Builds the automaton over `(token ids, hit)` pairs.
     pub fn new(entries: &[(Vec<u32>, LexHit)]) -> TokenAutomaton {
-        let mut a = TokenAutomaton {
-            next: FxHashMap::default(),
-            fail: vec![0],
-            out: vec![vec![]],
-            entries: entries.len(),
-        };
+        let mut a =
+            TokenAutomaton { next: FxHashMap::default(), fail: vec![0], out: vec![vec![]], entries: entries.len() };
         for (ids, hit) in entries {
             let mut s = 0u32;
             for &id in ids {
@@ -128,15 +124,10 @@ mod tests {
 
     #[test]
     fn finds_overlapping_entries() {
-        let h = |e| LexHit {
-            lexicon: LexiconId(0),
-            entry: e,
-        };
+        let h = |e| LexHit { lexicon: LexiconId(0), entry: e };
         let a = TokenAutomaton::new(&[(vec![1, 2], h(0)), (vec![2], h(1)), (vec![2, 3, 4], h(2))]);
         let mut found = vec![];
-        a.find(&[1, 2, 3, 4, u32::MAX, 2], |s, e, x| {
-            found.push((s, e, x.entry))
-        });
+        a.find(&[1, 2, 3, 4, u32::MAX, 2], |s, e, x| found.push((s, e, x.entry)));
         assert_eq!(found, vec![(0, 2, 0), (1, 2, 1), (1, 4, 2), (5, 6, 1)]);
     }
 }

@@ -37,12 +37,9 @@ pub fn build_regex(source: &str, fold: bool) -> Result<Regex, String> {
         .nest_limit(64)
         .build()
         .map_err(|e| match e {
-            regex::Error::Syntax(s) => s
-                .lines()
-                .last()
-                .unwrap_or("syntax error")
-                .trim_start_matches("error: ")
-                .to_string(),
+            regex::Error::Syntax(s) => {
+                s.lines().last().unwrap_or("syntax error").trim_start_matches("error: ").to_string()
+            }
             regex::Error::CompiledTooBig(n) => format!("compiles to more than {n} bytes"),
             other => other.to_string(),
         })
@@ -75,18 +72,8 @@ pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
                     }
                 })
                 .collect();
-            let target = if fold {
-                &mut fold_entries
-            } else {
-                &mut exact_entries
-            };
-            target.push((
-                ids,
-                LexHit {
-                    lexicon: hir::LexiconId(li as u32),
-                    entry: ei as u32,
-                },
-            ));
+            let target = if fold { &mut fold_entries } else { &mut exact_entries };
+            target.push((ids, LexHit { lexicon: hir::LexiconId(li as u32), entry: ei as u32 }));
         }
     }
     let mut rules = Vec::with_capacity(set.rules.len());
@@ -98,28 +85,25 @@ pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
         if insts.len() > MAX_RULE_INSTS {
             let head = crate::check::head_of(&set.sources, r.span);
             diags.push(
-                Diagnostic::error(head, format!("rule `{}` is too large: more than {MAX_RULE_INSTS} instructions after expanding repetitions", r.name))
-                    .hint("use smaller counts in `{m,n}`, or `*`/`+`, which stay within the scope anyway"),
+                Diagnostic::error(
+                    head,
+                    format!(
+                        "rule `{}` is too large: more than {MAX_RULE_INSTS} instructions after expanding repetitions",
+                        r.name
+                    ),
+                )
+                .hint("use smaller counts in `{m,n}`, or `*`/`+`, which stay within the scope anyway"),
             );
         }
         let start = c.first_set(&r.pattern);
-        rules.push(CompiledRule {
-            rule: hir::RuleId(ri as u32),
-            insts,
-            slots: 2 + 3 * r.captures.len() as u32,
-            start,
-        });
+        rules.push(CompiledRule { rule: hir::RuleId(ri as u32), insts, slots: 2 + 3 * r.captures.len() as u32, start });
     }
     if !diags.is_empty() {
         return Err(diags);
     }
     let exact = TokenAutomaton::new(&exact_entries);
     let fold = TokenAutomaton::new(&fold_entries);
-    let regexes = c
-        .regex_sources
-        .iter()
-        .map(|(s, f)| build_regex(s, *f).expect("checked"))
-        .collect();
+    let regexes = c.regex_sources.iter().map(|(s, f)| build_regex(s, *f).expect("checked")).collect();
     let uses_covered = c.covered;
     Ok(Program {
         set,
@@ -156,16 +140,9 @@ impl Compiler {
         match t {
             Test::Any => CTest::Any,
             Test::Class(c) => CTest::Class(*c),
-            Test::Key { key, fold } => CTest::Key {
-                id: self.intern(key),
-                fold: *fold,
-            },
+            Test::Key { key, fold } => CTest::Key { id: self.intern(key), fold: *fold },
             Test::Regex { source, fold } => {
-                let i = match self
-                    .regex_sources
-                    .iter()
-                    .position(|(s, f)| s == source && f == fold)
-                {
+                let i = match self.regex_sources.iter().position(|(s, f)| s == source && f == fold) {
                     Some(i) => i,
                     None => {
                         self.regex_sources.push((source.clone(), *fold));
@@ -243,12 +220,7 @@ impl Compiler {
                     out[j] = Inst::Jmp(end);
                 }
             }
-            Pat::Repeat {
-                inner,
-                min,
-                max,
-                lazy,
-            } => {
+            Pat::Repeat { inner, min, max, lazy } => {
                 for _ in 0..*min {
                     self.pat(inner, out, reverse);
                     if out.len() > MAX_RULE_INSTS {
@@ -263,11 +235,7 @@ impl Compiler {
                         out.push(Inst::Jmp(split as u32));
                         let exit = out.len() as u32;
                         let body = split as u32 + 1;
-                        out[split] = if *lazy {
-                            Inst::Split(exit, body)
-                        } else {
-                            Inst::Split(body, exit)
-                        };
+                        out[split] = if *lazy { Inst::Split(exit, body) } else { Inst::Split(body, exit) };
                     }
                     Some(max) => {
                         let mut splits = vec![];
@@ -282,11 +250,7 @@ impl Compiler {
                         let exit = out.len() as u32;
                         for s in splits {
                             let body = s as u32 + 1;
-                            out[s] = if *lazy {
-                                Inst::Split(exit, body)
-                            } else {
-                                Inst::Split(body, exit)
-                            };
+                            out[s] = if *lazy { Inst::Split(exit, body) } else { Inst::Split(body, exit) };
                         }
                     }
                 }
@@ -296,50 +260,28 @@ impl Compiler {
                 out.push(Inst::Save(base));
                 if let Pat::Annot { label, constraints } = inner.as_ref() {
                     let cons = self.cons(constraints);
-                    out.push(Inst::Annot {
-                        label: *label,
-                        cons,
-                        slot: base + 2,
-                    });
+                    out.push(Inst::Annot { label: *label, cons, slot: base + 2 });
                 } else {
                     self.pat(inner, out, reverse);
                 }
                 out.push(Inst::Save(base + 1));
             }
-            Pat::Context {
-                negated,
-                after,
-                inner,
-            } => {
+            Pat::Context { negated, after, inner } => {
                 let mut insts = vec![];
                 self.pat(inner, &mut insts, !*after);
                 insts.push(Inst::Match);
                 let id = self.contexts.len() as u32;
-                self.contexts.push(ContextProg {
-                    insts,
-                    reverse: !*after,
-                });
-                out.push(Inst::Context {
-                    ctx: id,
-                    negated: *negated,
-                });
+                self.contexts.push(ContextProg { insts, reverse: !*after });
+                out.push(Inst::Context { ctx: id, negated: *negated });
             }
-            Pat::Anchor(start) => out.push(if *start {
-                Inst::AssertStart
-            } else {
-                Inst::AssertEnd
-            }),
+            Pat::Anchor(start) => out.push(if *start { Inst::AssertStart } else { Inst::AssertEnd }),
             Pat::Token(t) => {
                 let id = self.test_id(t);
                 out.push(Inst::Token(id));
             }
             Pat::Annot { label, constraints } => {
                 let cons = self.cons(constraints);
-                out.push(Inst::Annot {
-                    label: *label,
-                    cons,
-                    slot: NO_SLOT,
-                });
+                out.push(Inst::Annot { label: *label, cons, slot: NO_SLOT });
             }
         }
     }

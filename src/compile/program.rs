@@ -155,11 +155,7 @@ impl Program {
             CTest::Any => write!(f, "any"),
             CTest::Class(c) => write!(f, "{}", c.as_str()),
             CTest::Key { id, fold } => {
-                let key = self
-                    .vocab
-                    .iter()
-                    .find(|(_, v)| **v == *id)
-                    .map_or("?", |(k, _)| k.as_str());
+                let key = self.vocab.iter().find(|(_, v)| **v == *id).map_or("?", |(k, _)| k.as_str());
                 write!(f, "{key:?}{}", if *fold { "i" } else { "" })
             }
             CTest::Regex(i) => write!(f, "/{}/", self.regexes[*i as usize].as_str()),
@@ -171,11 +167,7 @@ impl Program {
                 self.fmt_test(inner, f)
             }
             CTest::And(items) | CTest::Or(items) => {
-                let op = if matches!(t, CTest::And(_)) {
-                    " & "
-                } else {
-                    " | "
-                };
+                let op = if matches!(t, CTest::And(_)) { " & " } else { " | " };
                 write!(f, "(")?;
                 for (i, x) in items.iter().enumerate() {
                     if i > 0 {
@@ -228,11 +220,7 @@ impl Program {
                 Inst::Context { ctx, negated } => {
                     let c = &self.contexts[*ctx as usize];
                     let side = if c.reverse { "before" } else { "after" };
-                    writeln!(
-                        f,
-                        "{}{side} (context {ctx})",
-                        if *negated { "not " } else { "" }
-                    )?;
+                    writeln!(f, "{}{side} (context {ctx})", if *negated { "not " } else { "" })?;
                     self.fmt_insts(&c.insts, &format!("{indent}     | "), f)?;
                     continue;
                 }
@@ -266,11 +254,7 @@ impl fmt::Display for Program {
         for lex in &self.set.lexicons {
             match &lex.derived {
                 Some(d) => {
-                    let forms: Vec<String> = d
-                        .forms
-                        .iter()
-                        .map(|x| format!("{x:?}").to_lowercase())
-                        .collect();
+                    let forms: Vec<String> = d.forms.iter().map(|x| format!("{x:?}").to_lowercase()).collect();
                     let field = d.field.as_ref().map_or(String::new(), |x| format!(".{x}"));
                     writeln!(
                         f,
@@ -286,12 +270,7 @@ impl fmt::Display for Program {
                         CasePolicy::Ignore { above: None } => "ignore".to_string(),
                         CasePolicy::Ignore { above: Some(n) } => format!("ignore above {n}"),
                     };
-                    writeln!(
-                        f,
-                        "  {} {} entries, case {case}",
-                        lex.name,
-                        lex.entries.len()
-                    )?
+                    writeln!(f, "  {} {} entries, case {case}", lex.name, lex.entries.len())?
                 }
             }
         }
@@ -307,11 +286,7 @@ impl fmt::Display for Program {
         for (i, s) in self.set.order.iter().enumerate() {
             match s {
                 Step::Rule(r) => writeln!(f, "  {i}. rule {}", self.set.rules[r.0 as usize].name)?,
-                Step::Derive(l) => writeln!(
-                    f,
-                    "  {i}. derive lexicon {}",
-                    self.set.lexicons[l.0 as usize].name
-                )?,
+                Step::Derive(l) => writeln!(f, "  {i}. derive lexicon {}", self.set.lexicons[l.0 as usize].name)?,
             }
         }
         for cr in &self.rules {
@@ -326,12 +301,8 @@ impl fmt::Display for Program {
                 if r.keep_all { " keep all" } else { "" }
             )?;
             if !r.captures.is_empty() {
-                let caps: Vec<String> = r
-                    .captures
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| format!("{c}={}", 2 + 3 * i))
-                    .collect();
+                let caps: Vec<String> =
+                    r.captures.iter().enumerate().map(|(i, c)| format!("{c}={}", 2 + 3 * i)).collect();
                 writeln!(f, "  captures: {}", caps.join(" "))?;
             }
             let mut starts: Vec<String> = vec![];
@@ -339,10 +310,7 @@ impl fmt::Display for Program {
                 starts.push("any token".into());
             }
             for (id, fold) in &cr.start.keys {
-                starts.push(self.test_string(&CTest::Key {
-                    id: *id,
-                    fold: *fold,
-                }));
+                starts.push(self.test_string(&CTest::Key { id: *id, fold: *fold }));
             }
             for t in &cr.start.tests {
                 starts.push(self.test_string(&self.tests[*t as usize]));

@@ -93,8 +93,12 @@ pub struct Scratch {
     unit_sentence: Vec<u32>,
     unit_paragraph: Vec<u32>,
     key: String,
-    postings_exact: FxHashMap<u32, Vec<u32>>,
-    postings_fold: FxHashMap<u32, Vec<u32>>,
+    /// (vocabulary id, token) pairs, sorted: where each exact key occurs.
+    postings_exact: Vec<(u32, u32)>,
+    /// The same for folded keys.
+    postings_fold: Vec<(u32, u32)>,
+    /// Per start test, per token: whether it passes (computed once per document).
+    start_tests: FxHashMap<u32, Vec<bool>>,
     candidates: Vec<u32>,
     vm: Vm,
     memo: FxHashMap<(u32, u32), bool>,
@@ -132,12 +136,7 @@ pub(crate) struct Cx<'a> {
 }
 
 /// Extracts annotations from a document.
-pub fn extract(
-    prog: &Program,
-    doc: &Document,
-    opts: &Options,
-    scratch: &mut Scratch,
-) -> Extraction {
+pub fn extract(prog: &Program, doc: &Document, opts: &Options, scratch: &mut Scratch) -> Extraction {
     let n = doc.tokens.len();
     prepare(prog, doc, scratch);
     let mut anns: Vec<Annotation> = Vec::new();
@@ -173,30 +172,11 @@ pub fn extract(
                 for l in &rule.reads {
                     resolve(prog, doc, &mut anns, &mut labels[l.0 as usize], *l, n);
                 }
-                run_rule(
-                    prog,
-                    doc,
-                    opts,
-                    r,
-                    scratch,
-                    &mut anns,
-                    &mut labels,
-                    &mut vetoes,
-                );
+                run_rule(prog, doc, opts, r, scratch, &mut anns, &mut labels, &mut vetoes);
             }
             Step::Derive(lex) => {
-                let d = prog.set.lexicons[lex.0 as usize]
-                    .derived
-                    .as_ref()
-                    .expect("derived");
-                resolve(
-                    prog,
-                    doc,
-                    &mut anns,
-                    &mut labels[d.label.0 as usize],
-                    d.label,
-                    n,
-                );
+                let d = prog.set.lexicons[lex.0 as usize].derived.as_ref().expect("derived");
+                resolve(prog, doc, &mut anns, &mut labels[d.label.0 as usize], d.label, n);
                 derive(prog, doc, lex, scratch, &mut anns, &mut labels);
             }
         }
@@ -229,12 +209,7 @@ pub fn extract(
     };
     output.sort_by(|a, b| key(a).cmp(&key(b)));
     kept.sort_by(|a, b| key(a).cmp(&key(b)));
-    Extraction {
-        annotations: anns,
-        output,
-        kept,
-        vetoes,
-    }
+    Extraction { annotations: anns, output, kept, vetoes }
 }
 
 fn prepare(prog: &Program, doc: &Document, s: &mut Scratch) {
@@ -264,12 +239,15 @@ fn prepare(prog: &Program, doc: &Document, s: &mut Scratch) {
         s.exact_ids.push(e);
         s.fold_ids.push(f);
         if e != u32::MAX {
-            s.postings_exact.entry(e).or_default().push(i as u32);
+            s.postings_exact.push((e, i as u32));
         }
         if f != u32::MAX {
-            s.postings_fold.entry(f).or_default().push(i as u32);
+            s.postings_fold.push((f, i as u32));
         }
     }
+    s.postings_exact.sort_unstable();
+    s.postings_fold.sort_unstable();
+    s.start_tests.clear();
     s.unit_sentence.clear();
     s.unit_sentence.resize(n, 0);
     for (k, &(a, b)) in doc.sentences.iter().enumerate() {
@@ -306,31 +284,17 @@ fn unit_bounds(doc: &Document, scope: Scope, unit: u32) -> (u32, u32) {
 /// one starting first, then the rule defined first, then the one made first.
 /// Vetoed annotations are dropped; annotations of `keep all` rules and lexicon
 /// hits are always kept and block nothing.
-fn resolve(
-    prog: &Program,
-    doc: &Document,
-    anns: &mut [Annotation],
-    st: &mut LabelState,
-    label: LabelId,
-    n: usize,
-) {
+fn resolve(prog: &Program, doc: &Document, anns: &mut [Annotation], st: &mut LabelState, label: LabelId, n: usize) {
     if !st.dirty {
         return;
     }
     st.dirty = false;
-    let chars = |a: &Annotation| {
-        doc.tokens[a.end as usize - 1].char_end - doc.tokens[a.start as usize].char_start
-    };
+    let chars = |a: &Annotation| doc.tokens[a.end as usize - 1].char_end - doc.tokens[a.start as usize].char_start;
     let rule_order = |a: &Annotation| match a.origin {
         Origin::Rule { rule, .. } => rule.0,
         _ => 0,
     };
-    let mut order: Vec<u32> = st
-        .candidates
-        .iter()
-        .copied()
-        .filter(|&i| !anns[i as usize].vetoed)
-        .collect();
+    let mut order: Vec<u32> = st.candidates.iter().copied().filter(|&i| !anns[i as usize].vetoed).collect();
     order.sort_by(|&x, &y| {
         let (a, b) = (&anns[x as usize], &anns[y as usize]);
         b.priority
@@ -356,16 +320,9 @@ fn resolve(
         kept.push(id);
     }
     // Identical spans from different sources (two lexicon entries, say) are all kept.
-    kept.sort_by_key(|&i| {
-        (
-            anns[i as usize].start,
-            std::cmp::Reverse(anns[i as usize].end),
-            i,
-        )
-    });
+    kept.sort_by_key(|&i| (anns[i as usize].start, std::cmp::Reverse(anns[i as usize].end), i));
     st.kept_by_end = kept.clone();
-    st.kept_by_end
-        .sort_by_key(|&i| (anns[i as usize].end, anns[i as usize].start, i));
+    st.kept_by_end.sort_by_key(|&i| (anns[i as usize].end, anns[i as usize].start, i));
     if prog.uses_covered.contains(&label) {
         st.covered.clear();
         st.covered.resize(n, false);
@@ -399,38 +356,22 @@ fn run_rule(
     let mut cands = std::mem::take(&mut s.candidates);
     cands.clear();
     {
-        let cx = Cx {
-            prog,
-            doc,
-            exact_ids: &s.exact_ids,
-            fold_ids: &s.fold_ids,
-            anns,
-            labels,
-        };
+        let cx = Cx { prog, doc, exact_ids: &s.exact_ids, fold_ids: &s.fold_ids, anns, labels };
         if cr.start.any {
             cands.extend(0..n);
         } else {
             for &(id, fold) in &cr.start.keys {
-                let p = if fold {
-                    s.postings_fold.get(&id)
-                } else {
-                    s.postings_exact.get(&id)
-                };
-                if let Some(p) = p {
-                    cands.extend_from_slice(p);
-                }
+                let p = if fold { &s.postings_fold } else { &s.postings_exact };
+                let from = p.partition_point(|&(k, _)| k < id);
+                cands.extend(p[from..].iter().take_while(|&&(k, _)| k == id).map(|&(_, pos)| pos));
             }
-            if !cr.start.tests.is_empty() {
-                for i in 0..n {
-                    if cr
-                        .start
-                        .tests
-                        .iter()
-                        .any(|&t| test(&cx, &prog.tests[t as usize], i as usize))
-                    {
-                        cands.push(i);
-                    }
-                }
+            for &t in &cr.start.tests {
+                // Rules often share a first test: each is evaluated once per token and document.
+                let pass = s
+                    .start_tests
+                    .entry(t)
+                    .or_insert_with(|| (0..n as usize).map(|i| test(&cx, &prog.tests[t as usize], i)).collect());
+                cands.extend(pass.iter().enumerate().filter(|(_, &p)| p).map(|(i, _)| i as u32));
             }
             for l in &cr.start.labels {
                 for &id in &labels[l.0 as usize].kept {
@@ -449,38 +390,15 @@ fn run_rule(
         let bounds = unit_bounds(doc, rule.scope, unit);
         let end_ci = ci + cands[ci..].partition_point(|&c| c < bounds.1);
         let found = {
-            let cx = Cx {
-                prog,
-                doc,
-                exact_ids: &s.exact_ids,
-                fold_ids: &s.fold_ids,
-                anns,
-                labels,
-            };
-            s.vm.search(
-                &cx,
-                &cr.insts,
-                cr.slots as usize,
-                bounds,
-                &cands[ci..end_ci],
-                &mut s.memo,
-            )
+            let cx = Cx { prog, doc, exact_ids: &s.exact_ids, fold_ids: &s.fold_ids, anns, labels };
+            s.vm.search(&cx, &cr.insts, cr.slots as usize, bounds, &cands[ci..end_ci], &mut s.memo)
         };
         match found {
             Some(slots) => {
                 let (ms, me) = (slots[0], slots[1]);
                 let ok = {
-                    let cx = Cx {
-                        prog,
-                        doc,
-                        exact_ids: &s.exact_ids,
-                        fold_ids: &s.fold_ids,
-                        anns,
-                        labels,
-                    };
-                    rule.conditions
-                        .iter()
-                        .all(|c| eval(&cx, c, &slots, opts).truthy())
+                    let cx = Cx { prog, doc, exact_ids: &s.exact_ids, fold_ids: &s.fold_ids, anns, labels };
+                    rule.conditions.iter().all(|c| eval(&cx, c, &slots, opts).truthy())
                 };
                 let resume = if ok {
                     matches.push(slots);
@@ -525,14 +443,7 @@ fn run_rule(
                 }
             };
             let fields: Vec<(String, Value)> = {
-                let cx = Cx {
-                    prog,
-                    doc,
-                    exact_ids: &s.exact_ids,
-                    fold_ids: &s.fold_ids,
-                    anns,
-                    labels,
-                };
+                let cx = Cx { prog, doc, exact_ids: &s.exact_ids, fold_ids: &s.fold_ids, anns, labels };
                 e.fields
                     .iter()
                     .map(|(k, x)| (k.clone(), eval(&cx, x, &slots, opts)))
@@ -546,11 +457,7 @@ fn run_rule(
                 label: e.label,
                 start,
                 end,
-                origin: Origin::Rule {
-                    rule: r,
-                    matched: (ms, me),
-                    captures: captures.clone(),
-                },
+                origin: Origin::Rule { rule: r, matched: (ms, me), captures: captures.clone() },
                 fields,
                 priority: rule.priority,
                 keep_all: rule.keep_all,
@@ -571,11 +478,17 @@ fn derive(
 ) {
     let def = &prog.set.lexicons[lex.0 as usize];
     let d = def.derived.as_ref().expect("derived");
-    let keys: Vec<String> = (0..doc.tokens.len())
+        // Normalized keys; most tokens are their own key and are not copied.
+    let keys: Vec<std::borrow::Cow<str>> = (0..doc.tokens.len())
         .map(|i| {
-            let mut k = String::new();
-            normalize(doc.token_text(i), &mut k);
-            k
+            let text = doc.token_text(i);
+            if doc.tokens[i].has(flag::PLAIN) {
+                std::borrow::Cow::Borrowed(text)
+            } else {
+                let mut k = String::new();
+                normalize(text, &mut k);
+                std::borrow::Cow::Owned(k)
+            }
         })
         .collect();
     // form keys -> source text
@@ -590,29 +503,22 @@ fn derive(
                 _ => continue,
             },
         };
-        let text = doc.text
-            [doc.tokens[fs as usize].start as usize..doc.tokens[fe as usize - 1].end as usize]
-            .to_string();
-        let words: Vec<u32> = (fs..fe)
-            .filter(|&i| doc.tokens[i as usize].kind == TokenKind::Word)
-            .collect();
+        let text =
+            doc.text[doc.tokens[fs as usize].start as usize..doc.tokens[fe as usize - 1].end as usize].to_string();
+        let words: Vec<u32> = (fs..fe).filter(|&i| doc.tokens[i as usize].kind == TokenKind::Word).collect();
         for form in &d.forms {
             let f: Vec<String> = match form {
-                Form::Full => (fs..fe).map(|i| keys[i as usize].clone()).collect(),
+                Form::Full => (fs..fe).map(|i| keys[i as usize].to_string()).collect(),
                 Form::First | Form::Last => {
                     if words.len() < 2 {
                         continue;
                     }
-                    let w = if *form == Form::First {
-                        words[0]
-                    } else {
-                        words[words.len() - 1]
-                    };
+                    let w = if *form == Form::First { words[0] } else { words[words.len() - 1] };
                     let t = &doc.tokens[w as usize];
                     if !t.has(flag::CAP) || t.char_end - t.char_start < 2 {
                         continue;
                     }
-                    vec![keys[w as usize].clone()]
+                    vec![keys[w as usize].to_string()]
                 }
                 Form::Acronym => {
                     let caps: String = words
@@ -638,7 +544,7 @@ fn derive(
     let label = def.label;
     let mut seen: Vec<(u32, u32)> = Vec::new();
     for i in 0..keys.len() {
-        let Some(list) = by_first.get(keys[i].as_str()) else {
+        let Some(list) = by_first.get(keys[i].as_ref()) else {
             continue;
         };
         for &fi in list {
@@ -659,10 +565,7 @@ fn derive(
                 label,
                 start: i as u32,
                 end: end as u32,
-                origin: Origin::Derived {
-                    lexicon: lex,
-                    source: source.clone(),
-                },
+                origin: Origin::Derived { lexicon: lex, source: source.clone() },
                 fields: vec![("source".into(), Value::Str(source.clone()))],
                 priority: 0,
                 keep_all: true,
@@ -712,19 +615,9 @@ pub(crate) fn test(cx: &Cx, t: &CTest, i: usize) -> bool {
                 Initial => tok.has(flag::INITIAL),
             }
         }
-        CTest::Key { id, fold } => {
-            (if *fold {
-                cx.fold_ids[i]
-            } else {
-                cx.exact_ids[i]
-            }) == *id
-        }
+        CTest::Key { id, fold } => (if *fold { cx.fold_ids[i] } else { cx.exact_ids[i] }) == *id,
         CTest::Regex(r) => cx.prog.regexes[*r as usize].is_match(cx.doc.token_text(i)),
-        CTest::Covered(l) => cx.labels[l.0 as usize]
-            .covered
-            .get(i)
-            .copied()
-            .unwrap_or(false),
+        CTest::Covered(l) => cx.labels[l.0 as usize].covered.get(i).copied().unwrap_or(false),
         CTest::Len(op, n) => cmp_num(*op, (tok.char_end - tok.char_start) as i64, *n),
         CTest::Prop(p, op, s) => {
             use crate::check::hir::Property;
@@ -757,23 +650,18 @@ pub(crate) fn constraints_hold(cx: &Cx, ann: u32, table: u32) -> bool {
         return true;
     }
     let a = &cx.anns[ann as usize];
-    cx.prog.constraints[table as usize]
-        .iter()
-        .all(|(field, test)| {
-            let v = field_value(cx, a, field);
-            match test {
-                None => v != Value::Null,
-                Some((op, lit)) => match (lit, &v) {
-                    (_, Value::Null) => *op == CmpOp::Ne,
-                    (Literal::Int(n), Value::Int(x)) => cmp_num(*op, *x, *n),
-                    (Literal::Int(n), other) => text_of(cx, other)
-                        .trim()
-                        .parse::<i64>()
-                        .is_ok_and(|x| cmp_num(*op, x, *n)),
-                    (Literal::Str(s), other) => cmp_str(*op, &text_of(cx, other), s),
-                },
-            }
-        })
+    cx.prog.constraints[table as usize].iter().all(|(field, test)| {
+        let v = field_value(cx, a, field);
+        match test {
+            None => v != Value::Null,
+            Some((op, lit)) => match (lit, &v) {
+                (_, Value::Null) => *op == CmpOp::Ne,
+                (Literal::Int(n), Value::Int(x)) => cmp_num(*op, *x, *n),
+                (Literal::Int(n), other) => text_of(cx, other).trim().parse::<i64>().is_ok_and(|x| cmp_num(*op, x, *n)),
+                (Literal::Str(s), other) => cmp_str(*op, &text_of(cx, other), s),
+            },
+        }
+    })
 }
 
 /// A field (or lexicon feature) of an annotation.
@@ -787,11 +675,7 @@ pub(crate) fn field_value(cx: &Cx, a: &Annotation, field: &str) -> Value {
                 None => Value::Null,
             }
         }
-        _ => a
-            .fields
-            .iter()
-            .find(|(k, _)| k == field)
-            .map_or(Value::Null, |(_, v)| v.clone()),
+        _ => a.fields.iter().find(|(k, _)| k == field).map_or(Value::Null, |(_, v)| v.clone()),
     }
 }
 
@@ -807,11 +691,7 @@ pub(crate) fn text_of(cx: &Cx, v: &Value) -> String {
         Value::Int(i) => i.to_string(),
         Value::Str(s) => s.clone(),
         Value::Span(s, e) => span_text(cx.doc, *s, *e).to_string(),
-        Value::List(items) => items
-            .iter()
-            .map(|i| text_of(cx, i))
-            .collect::<Vec<_>>()
-            .join(" "),
+        Value::List(items) => items.iter().map(|i| text_of(cx, i)).collect::<Vec<_>>().join(" "),
     }
 }
 
@@ -834,13 +714,9 @@ fn eval(cx: &Cx, e: &Expr, slots: &[u32], opts: &Options) -> Value {
             }
             field_value(cx, &cx.anns[id as usize], f)
         }
-        Expr::List(items) => Value::List(
-            items
-                .iter()
-                .map(|x| eval(cx, x, slots, opts))
-                .filter(|v| *v != Value::Null)
-                .collect(),
-        ),
+        Expr::List(items) => {
+            Value::List(items.iter().map(|x| eval(cx, x, slots, opts)).filter(|v| *v != Value::Null).collect())
+        }
         Expr::Call(f, args) => {
             let v = eval(cx, &args[0], slots, opts);
             if v == Value::Null {
@@ -858,14 +734,10 @@ fn eval(cx: &Cx, e: &Expr, slots: &[u32], opts: &Options) -> Value {
             }
         }
         Expr::Date(parts) => {
-            let vals: Vec<Value> = parts
-                .iter()
-                .map(|p| p.as_ref().map_or(Value::Null, |x| eval(cx, x, slots, opts)))
-                .collect();
-            normalize_date(&vals[0], &vals[1], &vals[2], opts.anchor, &|v| {
-                text_of(cx, v)
-            })
-            .map_or(Value::Null, Value::Str)
+            let vals: Vec<Value> =
+                parts.iter().map(|p| p.as_ref().map_or(Value::Null, |x| eval(cx, x, slots, opts))).collect();
+            normalize_date(&vals[0], &vals[1], &vals[2], opts.anchor, &|v| text_of(cx, v))
+                .map_or(Value::Null, Value::Str)
         }
         Expr::Compare(a, op, b) => {
             let (x, y) = (eval(cx, a, slots, opts), eval(cx, b, slots, opts));
@@ -875,9 +747,7 @@ fn eval(cx: &Cx, e: &Expr, slots: &[u32], opts: &Options) -> Value {
                 other => text_of(cx, other).trim().parse::<i64>().ok(),
             };
             Value::Bool(match (num(&x), num(&y)) {
-                (Some(p), Some(q)) if matches!(x, Value::Int(_)) || matches!(y, Value::Int(_)) => {
-                    cmp_num(*op, p, q)
-                }
+                (Some(p), Some(q)) if matches!(x, Value::Int(_)) || matches!(y, Value::Int(_)) => cmp_num(*op, p, q),
                 _ => cmp_str(*op, &text_of(cx, &x), &text_of(cx, &y)),
             })
         }

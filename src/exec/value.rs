@@ -54,11 +54,7 @@ impl Date {
         let year: i32 = it.next()?.parse().ok()?;
         let month: u32 = it.next()?.parse().ok()?;
         let day: u32 = it.next()?.parse().ok()?;
-        if it.next().is_some()
-            || !(1..=12).contains(&month)
-            || day == 0
-            || day > days_in_month(year, month)
-        {
+        if it.next().is_some() || !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
             return None;
         }
         Some(Date { year, month, day })
@@ -75,19 +71,11 @@ impl Date {
         let mp = (5 * doy + 2) / 153;
         let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
         let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        Date {
-            year: (if m <= 2 { y + 1 } else { y }) as i32,
-            month: m,
-            day: d,
-        }
+        Date { year: (if m <= 2 { y + 1 } else { y }) as i32, month: m, day: d }
     }
 
     fn days(self) -> i64 {
-        let y = if self.month <= 2 {
-            self.year as i64 - 1
-        } else {
-            self.year as i64
-        };
+        let y = if self.month <= 2 { self.year as i64 - 1 } else { self.year as i64 };
         let era = y.div_euclid(400);
         let yoe = y.rem_euclid(400);
         let m = self.month as i64;
@@ -142,10 +130,7 @@ pub fn month_number(word: &str) -> Option<u32> {
     if w == "sept" {
         return Some(9);
     }
-    MONTHS
-        .iter()
-        .position(|m| *m == w || (w.len() == 3 && m.starts_with(&w)))
-        .map(|i| i as u32 + 1)
+    MONTHS.iter().position(|m| *m == w || (w.len() == 3 && m.starts_with(&w))).map(|i| i as u32 + 1)
 }
 
 /// A relative word's offset: `this` 0, `last` -1, `next` +1, `today` 0, `yesterday` -1 and so on.
@@ -162,21 +147,14 @@ fn relative(word: &str) -> Option<i64> {
 pub fn parse_int(text: &str) -> Option<i64> {
     let t = text.trim();
     let digits: String = t.chars().filter(|c| *c != ',' && *c != '_').collect();
-    let stripped = ["st", "nd", "rd", "th"]
-        .iter()
-        .find_map(|s| digits.strip_suffix(s))
-        .unwrap_or(&digits);
+    let stripped = ["st", "nd", "rd", "th"].iter().find_map(|s| digits.strip_suffix(s)).unwrap_or(&digits);
     if let Ok(n) = stripped.parse::<i64>() {
         return Some(n);
     }
     let mut total: i64 = 0;
     let mut current: i64 = 0;
     let mut any = false;
-    for w in t
-        .to_lowercase()
-        .split(|c: char| c.is_whitespace() || c == '-')
-        .filter(|w| !w.is_empty() && *w != "and")
-    {
+    for w in t.to_lowercase().split(|c: char| c.is_whitespace() || c == '-').filter(|w| !w.is_empty() && *w != "and") {
         let small = match w {
             "zero" => 0,
             "one" | "a" | "once" | "first" => 1,
@@ -293,11 +271,7 @@ pub fn normalize_date(
     };
     let year_abs = |y: Part| -> Option<Option<i32>> {
         match y {
-            Part::Abs(n) if (0..100).contains(&n) => Some(Some(if n < 50 {
-                2000 + n as i32
-            } else {
-                1900 + n as i32
-            })),
+            Part::Abs(n) if (0..100).contains(&n) => Some(Some(if n < 50 { 2000 + n as i32 } else { 1900 + n as i32 })),
             Part::Abs(n) if (100..=9999).contains(&n) => Some(Some(n as i32)),
             Part::Abs(_) => None,
             Part::Rel(r) => Some(anchor.map(|a| a.year + r as i32)),
@@ -308,10 +282,7 @@ pub fn normalize_date(
         Part::Rel(r) => match anchor {
             Some(a) => {
                 let idx = a.year as i64 * 12 + (a.month as i64 - 1) + r;
-                (
-                    Some(idx.div_euclid(12) as i32),
-                    Some(idx.rem_euclid(12) as u32 + 1),
-                )
+                (Some(idx.div_euclid(12) as i32), Some(idx.rem_euclid(12) as u32 + 1))
             }
             None => (None, None),
         },
@@ -376,38 +347,14 @@ mod tests {
     #[test]
     fn dates_resolve_against_the_anchor() {
         let a = Some("2023-05-01");
-        assert_eq!(
-            date(Value::Null, s("May"), s("19"), a).as_deref(),
-            Some("2023-05-19")
-        );
-        assert_eq!(
-            date(Value::Null, s("May"), s("19"), None).as_deref(),
-            Some("XXXX-05-19")
-        );
-        assert_eq!(
-            date(s("last"), s("January"), Value::Null, a).as_deref(),
-            Some("2022-01")
-        );
-        assert_eq!(
-            date(Value::Null, s("this"), Value::Null, a).as_deref(),
-            Some("2023-05")
-        );
-        assert_eq!(
-            date(Value::Null, s("last"), Value::Null, Some("2023-01-15")).as_deref(),
-            Some("2022-12")
-        );
-        assert_eq!(
-            date(Value::Null, Value::Null, s("yesterday"), Some("2024-03-01")).as_deref(),
-            Some("2024-02-29")
-        );
-        assert_eq!(
-            date(s("2018"), Value::Null, Value::Null, a).as_deref(),
-            Some("2018")
-        );
+        assert_eq!(date(Value::Null, s("May"), s("19"), a).as_deref(), Some("2023-05-19"));
+        assert_eq!(date(Value::Null, s("May"), s("19"), None).as_deref(), Some("XXXX-05-19"));
+        assert_eq!(date(s("last"), s("January"), Value::Null, a).as_deref(), Some("2022-01"));
+        assert_eq!(date(Value::Null, s("this"), Value::Null, a).as_deref(), Some("2023-05"));
+        assert_eq!(date(Value::Null, s("last"), Value::Null, Some("2023-01-15")).as_deref(), Some("2022-12"));
+        assert_eq!(date(Value::Null, Value::Null, s("yesterday"), Some("2024-03-01")).as_deref(), Some("2024-02-29"));
+        assert_eq!(date(s("2018"), Value::Null, Value::Null, a).as_deref(), Some("2018"));
         assert_eq!(date(s("2023"), s("Feb"), s("30"), a), None);
-        assert_eq!(
-            date(s("'98"), s("Sept."), s("3"), a).as_deref(),
-            Some("1998-09-03")
-        );
+        assert_eq!(date(s("'98"), s("Sept."), s("3"), a).as_deref(), Some("1998-09-03"));
     }
 }

@@ -57,7 +57,12 @@ pub(crate) struct Vm {
     clist: Threads,
     nlist: Threads,
     stack: Vec<Frame>,
+    /// The slots of the last match found.
     work: Vec<u32>,
+    /// Slots of the thread being extended.
+    tmp: Vec<u32>,
+    /// Scratch for context sub-programs (nested contexts nest further).
+    sub: Option<Box<Vm>>,
 }
 
 impl Vm {
@@ -92,25 +97,23 @@ fn run(
     memo: &mut FxHashMap<(u32, u32), bool>,
 ) -> bool {
     let (lo, hi) = bounds;
-    let Some(&first) = starts.first() else {
-        return false;
-    };
+    let Some(&first) = starts.first() else { return false };
     vm.clist.reset(insts.len());
     vm.nlist.reset(insts.len());
-    let mut matched: Option<Vec<u32>> = None;
+    let mut matched = false;
+    let mut best = std::mem::take(&mut vm.work);
+    let mut tmp = std::mem::take(&mut vm.tmp);
     let mut next_start = 0usize;
     let mut pos = first;
-    let fresh = vec![NO_SLOT; nslots];
     loop {
-        if matched.is_none() && next_start < starts.len() && starts[next_start] == pos {
+        if !matched && next_start < starts.len() && starts[next_start] == pos {
             next_start += 1;
-            let mut work = fresh.clone();
-            add(
-                vm, cx, insts, &mut work, 0, pos, bounds, reverse, memo, true,
-            );
+            tmp.clear();
+            tmp.resize(nslots, NO_SLOT);
+            add(vm, cx, insts, &mut tmp, 0, pos, bounds, reverse, memo, true);
         }
         if vm.clist.list.is_empty() {
-            if matched.is_some() || next_start >= starts.len() {
+            if matched || next_start >= starts.len() {
                 break;
             }
             vm.clist.reset(insts.len());
@@ -118,11 +121,7 @@ fn run(
             continue;
         }
         let can_step = if reverse { pos > lo } else { pos < hi };
-        let next = if reverse {
-            pos.wrapping_sub(1)
-        } else {
-            pos + 1
-        };
+        let next = if reverse { pos.wrapping_sub(1) } else { pos + 1 };
         vm.nlist.reset(insts.len());
         let clist = std::mem::take(&mut vm.clist);
         let mut stop = false;
@@ -130,10 +129,9 @@ fn run(
             let slots = &clist.slots[k * nslots..(k + 1) * nslots];
             if wait != ACTIVE {
                 if wait == next {
-                    let mut work = slots.to_vec();
-                    add(
-                        vm, cx, insts, &mut work, pc, next, bounds, reverse, memo, false,
-                    );
+                    tmp.clear();
+                    tmp.extend_from_slice(slots);
+                    add(vm, cx, insts, &mut tmp, pc, next, bounds, reverse, memo, false);
                 } else {
                     vm.nlist.push(pc, wait, slots);
                 }
@@ -144,27 +142,20 @@ fn run(
                     if can_step {
                         let tok = if reverse { next } else { pos } as usize;
                         if test(cx, &cx.prog.tests[t as usize], tok) {
-                            let mut work = slots.to_vec();
-                            add(
-                                vm,
-                                cx,
-                                insts,
-                                &mut work,
-                                pc + 1,
-                                next,
-                                bounds,
-                                reverse,
-                                memo,
-                                false,
-                            );
+                            tmp.clear();
+                            tmp.extend_from_slice(slots);
+                            add(vm, cx, insts, &mut tmp, pc + 1, next, bounds, reverse, memo, false);
                         }
                     }
                 }
                 Inst::Match => {
-                    matched = Some(slots.to_vec());
+                    matched = true;
+                    best.clear();
+                    best.extend_from_slice(slots);
                     if !leftmost {
                         stop = true;
                     }
+                    // Lower-priority threads (later in the list) are cut off.
                     break;
                 }
                 _ => unreachable!("only consuming instructions are queued"),
@@ -172,35 +163,20 @@ fn run(
         }
         vm.clist = clist;
         std::mem::swap(&mut vm.clist, &mut vm.nlist);
-        if stop || (!can_step && vm.clist.list.iter().all(|&(_, w)| w == ACTIVE)) {
-            // Nothing can move further: drain the remaining Match threads of the last step.
-            if !stop && matched.is_none() {
-                for (k, &(pc, _)) in vm.clist.list.iter().enumerate() {
-                    if insts[pc as usize] == Inst::Match {
-                        matched = Some(vm.clist.slots[k * nslots..(k + 1) * nslots].to_vec());
-                        break;
-                    }
-                }
-            }
-            if matched.is_some() || !leftmost || next_start >= starts.len() {
+        if stop || !can_step {
+            // Nothing can move further.
+            if stop || matched || !leftmost || next_start >= starts.len() {
                 break;
             }
             vm.clist.reset(insts.len());
             pos = starts[next_start];
             continue;
         }
-        if !can_step {
-            break;
-        }
         pos = next;
     }
-    match matched {
-        Some(s) => {
-            vm.work = s;
-            true
-        }
-        None => false,
-    }
+    vm.work = best;
+    vm.tmp = tmp;
+    matched
 }
 
 /// Adds the thread at `pc` and everything reachable from it without
@@ -229,11 +205,7 @@ fn add(
             }
             Frame::Explore(pc) => pc,
         };
-        let list = if into_clist {
-            &mut vm.clist
-        } else {
-            &mut vm.nlist
-        };
+        let list = if into_clist { &mut vm.clist } else { &mut vm.nlist };
         if list.seen[pc as usize] == list.generation {
             continue;
         }
@@ -267,18 +239,9 @@ fn add(
                     Some(&v) => v,
                     None => {
                         let prog = &cx.prog.contexts[ctx as usize];
-                        let mut sub = Vm::default();
-                        let v = run(
-                            &mut sub,
-                            cx,
-                            &prog.insts,
-                            0,
-                            bounds,
-                            &[pos],
-                            prog.reverse,
-                            false,
-                            memo,
-                        );
+                        let mut sub = vm.sub.take().unwrap_or_default();
+                        let v = run(&mut sub, cx, &prog.insts, 0, bounds, &[pos], prog.reverse, false, memo);
+                        vm.sub = Some(sub);
                         memo.insert(key, v);
                         v
                     }
@@ -290,11 +253,8 @@ fn add(
             Inst::Token(_) | Inst::Match => list.push(pc, ACTIVE, work),
             Inst::Annot { label, cons, slot } => {
                 let st = &cx.labels[label.0 as usize];
-                let (ids, key): (&[u32], fn(&super::Annotation) -> u32) = if reverse {
-                    (&st.kept_by_end, |a| a.end)
-                } else {
-                    (&st.kept, |a| a.start)
-                };
+                let (ids, key): (&[u32], fn(&super::Annotation) -> u32) =
+                    if reverse { (&st.kept_by_end, |a| a.end) } else { (&st.kept, |a| a.start) };
                 let from = ids.partition_point(|&i| key(&cx.anns[i as usize]) < pos);
                 for &id in &ids[from..] {
                     let a = &cx.anns[id as usize];

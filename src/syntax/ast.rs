@@ -298,10 +298,7 @@ impl Pattern {
     /// Where the pattern is written.
     pub fn span(&self) -> Span {
         match self {
-            Pattern::Alt(_, s)
-            | Pattern::Seq(_, s)
-            | Pattern::Capture(_, _, s)
-            | Pattern::Token(_, s) => *s,
+            Pattern::Alt(_, s) | Pattern::Seq(_, s) | Pattern::Capture(_, _, s) | Pattern::Token(_, s) => *s,
             Pattern::Repeat { span, .. }
             | Pattern::Gap { span, .. }
             | Pattern::Context { span, .. }
@@ -469,11 +466,7 @@ impl fmt::Display for Item {
                         }
                         write!(f, ")")?;
                     }
-                    LexiconSource::Derived {
-                        label,
-                        field,
-                        forms,
-                    } => {
+                    LexiconSource::Derived { label, field, forms } => {
                         write!(f, "(from {}", label.name)?;
                         if let Some(field) = field {
                             write!(f, ".{}", field.name)?;
@@ -487,9 +480,7 @@ impl fmt::Display for Item {
                 match l.case {
                     Some((CasePolicy::Exact, _)) => write!(f, " (case exact)")?,
                     Some((CasePolicy::Ignore { above: None }, _)) => write!(f, " (case ignore)")?,
-                    Some((CasePolicy::Ignore { above: Some(n) }, _)) => {
-                        write!(f, " (case ignore above {n})")?
-                    }
+                    Some((CasePolicy::Ignore { above: Some(n) }, _)) => write!(f, " (case ignore above {n})")?,
                     None => {}
                 }
                 write!(f, ")")
@@ -529,11 +520,7 @@ impl fmt::Display for Clause {
             Clause::Scope(s, _) => write!(f, "(scope {})", s.as_str()),
             Clause::KeepAll(_) => write!(f, "(keep all)"),
             Clause::Example(e) => {
-                let kind = if e.counter {
-                    "counterexample"
-                } else {
-                    "example"
-                };
+                let kind = if e.counter { "counterexample" } else { "example" };
                 let todo = if e.todo { "todo " } else { "" };
                 write!(f, "({todo}{kind} {:?}", e.text.value)?;
                 for x in &e.expects {
@@ -607,13 +594,7 @@ impl fmt::Display for Pattern {
                 write!(f, ")")
             }
             Pattern::Capture(name, inner, _) => write!(f, "(capture {} {inner})", name.name),
-            Pattern::Repeat {
-                inner,
-                min,
-                max,
-                lazy,
-                ..
-            } => {
+            Pattern::Repeat { inner, min, max, lazy, .. } => {
                 write!(f, "(repeat ")?;
                 fmt_bounds(f, *min, *max)?;
                 write!(f, "{} {inner})", if *lazy { " lazy" } else { "" })
@@ -623,24 +604,15 @@ impl fmt::Display for Pattern {
                 fmt_bounds(f, *min, *max)?;
                 write!(f, ")")
             }
-            Pattern::Context {
-                negated,
-                after,
-                inner,
-                ..
-            } => {
+            Pattern::Context { negated, after, inner, .. } => {
                 let not = if *negated { "not " } else { "" };
                 let side = if *after { "after" } else { "before" };
                 write!(f, "({not}{side} {inner})")
             }
             Pattern::Anchor { start, .. } => write!(f, "{}", if *start { "^" } else { "$" }),
-            Pattern::Literal {
-                text, ignore_case, ..
-            } => write!(f, "{text:?}{}", if *ignore_case { "i" } else { "" }),
+            Pattern::Literal { text, ignore_case, .. } => write!(f, "{text:?}{}", if *ignore_case { "i" } else { "" }),
             Pattern::Token(t, _) => write!(f, "[{t}]"),
-            Pattern::Ref {
-                name, constraints, ..
-            } => {
+            Pattern::Ref { name, constraints, .. } => {
                 if constraints.is_empty() {
                     return write!(f, "{}", name.name);
                 }
@@ -661,11 +633,7 @@ impl fmt::Display for TokenTest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TokenTest::Or(items) | TokenTest::And(items) => {
-                let op = if matches!(self, TokenTest::Or(_)) {
-                    "or"
-                } else {
-                    "and"
-                };
+                let op = if matches!(self, TokenTest::Or(_)) { "or" } else { "and" };
                 write!(f, "({op}")?;
                 for i in items {
                     write!(f, " {i}")?;
@@ -673,20 +641,14 @@ impl fmt::Display for TokenTest {
                 write!(f, ")")
             }
             TokenTest::Not(inner) => write!(f, "(not {inner})"),
-            TokenTest::Literal {
-                text, ignore_case, ..
-            } => write!(f, "{text:?}{}", if *ignore_case { "i" } else { "" }),
-            TokenTest::Regex {
-                source,
-                ignore_case,
-                ..
-            } => write!(f, "/{source}/{}", if *ignore_case { "i" } else { "" }),
+            TokenTest::Literal { text, ignore_case, .. } => {
+                write!(f, "{text:?}{}", if *ignore_case { "i" } else { "" })
+            }
+            TokenTest::Regex { source, ignore_case, .. } => {
+                write!(f, "/{source}/{}", if *ignore_case { "i" } else { "" })
+            }
             TokenTest::Name(n) => write!(f, "{}", n.name),
-            TokenTest::Compare {
-                property,
-                op,
-                value,
-            } => write!(f, "({} {} {value})", property.name, op.as_str()),
+            TokenTest::Compare { property, op, value } => write!(f, "({} {} {value})", property.name, op.as_str()),
         }
     }
 }
@@ -695,11 +657,7 @@ impl fmt::Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Expr::Or(items, _) | Expr::And(items, _) => {
-                let op = if matches!(self, Expr::Or(..)) {
-                    "or"
-                } else {
-                    "and"
-                };
+                let op = if matches!(self, Expr::Or(..)) { "or" } else { "and" };
                 write!(f, "({op}")?;
                 for i in items {
                     write!(f, " {i}")?;

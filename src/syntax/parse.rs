@@ -28,8 +28,7 @@ pub fn parse(file: FileId, text: &str) -> Result<RuleFile, Vec<Diagnostic>> {
             "nesting is too deep (more than 64 levels)",
         )]);
     }
-    let pairs =
-        TrawlParser::parse(Rule::file, text).map_err(|e| vec![syntax_error(file, text, e)])?;
+    let pairs = TrawlParser::parse(Rule::file, text).map_err(|e| vec![syntax_error(file, text, e)])?;
     let lower = Lower { file };
     let mut items = Vec::new();
     let mut errors = Vec::new();
@@ -95,11 +94,27 @@ fn describe(r: Rule) -> Option<&'static str> {
         ident | capture | keyword => "a name",
         string | string_inner => "a string",
         integer => "a number",
-        clause | match_clause | where_clause | emit_clause | veto_clause | priority_clause | scope_clause
-        | keep_clause | example_clause | counterexample_clause | todo_clause | kw_match | kw_where | kw_emit
-        | kw_veto | kw_priority | kw_scope | kw_keep | kw_example | kw_counterexample | kw_todo => {
-            "a clause (`match`, `where`, `emit`, `veto`, `priority`, `scope`, `keep all`, `example`)"
-        }
+        clause
+        | match_clause
+        | where_clause
+        | emit_clause
+        | veto_clause
+        | priority_clause
+        | scope_clause
+        | keep_clause
+        | example_clause
+        | counterexample_clause
+        | todo_clause
+        | kw_match
+        | kw_where
+        | kw_emit
+        | kw_veto
+        | kw_priority
+        | kw_scope
+        | kw_keep
+        | kw_example
+        | kw_counterexample
+        | kw_todo => "a clause (`match`, `where`, `emit`, `veto`, `priority`, `scope`, `keep all`, `example`)",
         alternation | sequence | element | primary | group | gap | context | anchor | negated | reference
         | token_test | literal | regex | kw_not | kw_before | kw_after => "a pattern element",
         quantifier | optional | star | plus | range | lazy => "a quantifier",
@@ -125,17 +140,11 @@ fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagno
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
-    let end = text[pos..]
-        .chars()
-        .next()
-        .map_or(pos, |c| pos + c.len_utf8());
+    let end = text[pos..].chars().next().map_or(pos, |c| pos + c.len_utf8());
     let found = match text[pos..].chars().next() {
         None => "end of file".to_string(),
         Some(_) => {
-            let word: String = text[pos..]
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
+            let word: String = text[pos..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
             if word.is_empty() {
                 format!("`{}`", text[pos..].chars().next().unwrap_or(' '))
             } else {
@@ -143,16 +152,10 @@ fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagno
             }
         }
     };
-    let span_end = if found.starts_with("`") && found.len() > 3 {
-        pos + found.len() - 2
-    } else {
-        end
-    };
+    let span_end = if found.starts_with("`") && found.len() > 3 { pos + found.len() - 2 } else { end };
     let span = Span::new(file, pos, span_end.min(text.len()));
     let mut expected: Vec<&str> = match &e.variant {
-        ErrorVariant::ParsingError { positives, .. } => {
-            positives.iter().filter_map(|r| describe(*r)).collect()
-        }
+        ErrorVariant::ParsingError { positives, .. } => positives.iter().filter_map(|r| describe(*r)).collect(),
         ErrorVariant::CustomError { .. } => vec![],
     };
     expected.sort();
@@ -239,10 +242,7 @@ fn syntax_hint(text: &str, pos: usize) -> Option<String> {
     let line_rest = rest.split('\n').next().unwrap_or("");
     let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
     let before = text[line_start..pos].trim_end();
-    let word: String = rest
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
+    let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
     if rest.trim().is_empty() {
         if let Some(at) = unclosed_brace(text) {
             let line = text[..at].matches('\n').count() + 1;
@@ -251,9 +251,7 @@ fn syntax_hint(text: &str, pos: usize) -> Option<String> {
     }
     if RESERVED.contains(&word.as_str()) {
         if rest[word.len()..].starts_with(':') {
-            return Some(format!(
-                "`{word}` is a reserved word; name the capture differently"
-            ));
+            return Some(format!("`{word}` is a reserved word; name the capture differently"));
         }
         let prev = text[..pos].trim_end();
         if prev.ends_with("match") {
@@ -276,13 +274,8 @@ fn syntax_hint(text: &str, pos: usize) -> Option<String> {
     if rest.starts_with('/') && !line_rest[1..].contains('/') {
         return Some("this regex is not closed on its line: write `/.../`".into());
     }
-    if !word.is_empty()
-        && rest[word.len()..].starts_with('(')
-        && before.rfind('[') > before.rfind(']')
-    {
-        return Some(format!(
-            "constraints belong to annotation elements: write `{word}(...)` outside `[...]`"
-        ));
+    if !word.is_empty() && rest[word.len()..].starts_with('(') && before.rfind('[') > before.rfind(']') {
+        return Some(format!("constraints belong to annotation elements: write `{word}(...)` outside `[...]`"));
     }
     if !word.is_empty() && before.is_empty() && !RESERVED.contains(&word.as_str()) {
         if let Some(k) = crate::diag::did_you_mean(&word, RESERVED.iter().copied()) {
@@ -305,26 +298,18 @@ impl Lower {
     }
 
     fn ident(&self, p: Pair<Rule>) -> Ident {
-        Ident {
-            name: p.as_str().to_string(),
-            span: self.span(&p),
-        }
+        Ident { name: p.as_str().to_string(), span: self.span(&p) }
     }
 
     fn string(&self, p: Pair<Rule>) -> R<StrLit> {
         let span = self.span(&p);
         let inner = p.into_inner().next().map_or("", |i| i.as_str());
-        Ok(StrLit {
-            value: unescape(inner).map_err(|m| Diagnostic::error(span, m))?,
-            span,
-        })
+        Ok(StrLit { value: unescape(inner).map_err(|m| Diagnostic::error(span, m))?, span })
     }
 
     fn integer(&self, p: Pair<Rule>) -> R<i64> {
         let span = self.span(&p);
-        p.as_str()
-            .parse()
-            .map_err(|_| Diagnostic::error(span, "number is too large"))
+        p.as_str().parse().map_err(|_| Diagnostic::error(span, "number is too large"))
     }
 
     fn literal_value(&self, p: Pair<Rule>) -> R<Literal> {
@@ -343,9 +328,7 @@ impl Lower {
                 let name = self.ident(it.next().expect("name"));
                 let src = it.next().expect("source");
                 let source = match src.as_rule() {
-                    Rule::lexicon_file => {
-                        LexiconSource::File(self.string(src.into_inner().next().expect("path"))?)
-                    }
+                    Rule::lexicon_file => LexiconSource::File(self.string(src.into_inner().next().expect("path"))?),
                     Rule::lexicon_list => {
                         let mut entries = Vec::new();
                         for e in src.into_inner() {
@@ -373,11 +356,7 @@ impl Lower {
                         let src_text = &span;
                         let _ = src_text;
                         let (field, forms) = self.split_field_forms(&label, rest);
-                        LexiconSource::Derived {
-                            label,
-                            field,
-                            forms,
-                        }
+                        LexiconSource::Derived { label, field, forms }
                     }
                 };
                 let mut case = None;
@@ -394,10 +373,7 @@ impl Lower {
                                         let nspan = self.span(&n);
                                         let v = self.integer(n)?;
                                         Some(u32::try_from(v).map_err(|_| {
-                                            Diagnostic::error(
-                                                nspan,
-                                                "expected a length of 0 or more characters",
-                                            )
+                                            Diagnostic::error(nspan, "expected a length of 0 or more characters")
                                         })?)
                                     }
                                     None => None,
@@ -408,12 +384,7 @@ impl Lower {
                         case = Some((c, pspan));
                     }
                 }
-                Item::Lexicon(LexiconDef {
-                    name,
-                    source,
-                    case,
-                    span,
-                })
+                Item::Lexicon(LexiconDef { name, source, case, span })
             }
             Rule::pattern_def => {
                 let mut it = p.into_inner().skip(1);
@@ -428,11 +399,7 @@ impl Lower {
                 for c in it {
                     clauses.push(self.clause(c)?);
                 }
-                Item::Rule(RuleDef {
-                    name,
-                    clauses,
-                    span,
-                })
+                Item::Rule(RuleDef { name, clauses, span })
             }
             Rule::EOI => return Ok(None),
             r => unreachable!("item {r:?}"),
@@ -454,9 +421,7 @@ impl Lower {
         let kind = p.as_rule();
         let mut it = p.into_inner();
         Ok(match kind {
-            Rule::match_clause => {
-                Clause::Match(self.alternation(it.nth(1).expect("pattern"))?, span)
-            }
+            Rule::match_clause => Clause::Match(self.alternation(it.nth(1).expect("pattern"))?, span),
             Rule::where_clause => Clause::Where(self.expr(it.nth(1).expect("expr"))?, span),
             Rule::emit_clause => {
                 it.next();
@@ -480,12 +445,7 @@ impl Lower {
                         r => unreachable!("emit {r:?}"),
                     }
                 }
-                Clause::Emit(Emit {
-                    label,
-                    at,
-                    fields,
-                    span,
-                })
+                Clause::Emit(Emit { label, at, fields, span })
             }
             Rule::veto_clause => Clause::Veto(self.ident(it.nth(1).expect("label")), span),
             Rule::priority_clause => Clause::Priority(self.integer(it.nth(1).expect("n"))?, span),
@@ -501,12 +461,9 @@ impl Lower {
                 )
             }
             Rule::keep_clause => Clause::KeepAll(span),
-            Rule::example_clause | Rule::counterexample_clause => Clause::Example(self.example(
-                kind == Rule::counterexample_clause,
-                false,
-                span,
-                it,
-            )?),
+            Rule::example_clause | Rule::counterexample_clause => {
+                Clause::Example(self.example(kind == Rule::counterexample_clause, false, span, it)?)
+            }
             Rule::todo_clause => {
                 let inner = it.nth(1).expect("example");
                 let counter = inner.as_rule() == Rule::counterexample_clause;
@@ -516,13 +473,7 @@ impl Lower {
         })
     }
 
-    fn example(
-        &self,
-        counter: bool,
-        todo: bool,
-        span: Span,
-        mut it: pest::iterators::Pairs<Rule>,
-    ) -> R<Example> {
+    fn example(&self, counter: bool, todo: bool, span: Span, mut it: pest::iterators::Pairs<Rule>) -> R<Example> {
         it.next();
         let text = self.string(it.next().expect("text"))?;
         let mut expects = Vec::new();
@@ -544,57 +495,30 @@ impl Lower {
                     r => unreachable!("expect {r:?}"),
                 }
             }
-            expects.push(Expect {
-                label,
-                text,
-                fields,
-            });
+            expects.push(Expect { label, text, fields });
         }
-        Ok(Example {
-            counter,
-            todo,
-            text,
-            expects,
-            span,
-        })
+        Ok(Example { counter, todo, text, expects, span })
     }
 
     fn expect_value(&self, p: Pair<Rule>) -> R<ExpectValue> {
         let items: Vec<Pair<Rule>> = p.into_inner().collect();
         match items.first().map(|p| p.as_rule()) {
-            Some(Rule::string) if items.len() == 1 => {
-                Ok(ExpectValue::Str(self.string(items[0].clone())?.value))
-            }
-            Some(Rule::integer) if items.len() == 1 => {
-                Ok(ExpectValue::Int(self.integer(items[0].clone())?))
-            }
-            _ => Ok(ExpectValue::List(
-                items
-                    .into_iter()
-                    .map(|i| self.expect_value(i))
-                    .collect::<R<_>>()?,
-            )),
+            Some(Rule::string) if items.len() == 1 => Ok(ExpectValue::Str(self.string(items[0].clone())?.value)),
+            Some(Rule::integer) if items.len() == 1 => Ok(ExpectValue::Int(self.integer(items[0].clone())?)),
+            _ => Ok(ExpectValue::List(items.into_iter().map(|i| self.expect_value(i)).collect::<R<_>>()?)),
         }
     }
 
     fn alternation(&self, p: Pair<Rule>) -> R<Pattern> {
         let span = self.span(&p);
         let mut seqs: Vec<Pattern> = p.into_inner().map(|s| self.sequence(s)).collect::<R<_>>()?;
-        Ok(if seqs.len() == 1 {
-            seqs.pop().expect("one")
-        } else {
-            Pattern::Alt(seqs, span)
-        })
+        Ok(if seqs.len() == 1 { seqs.pop().expect("one") } else { Pattern::Alt(seqs, span) })
     }
 
     fn sequence(&self, p: Pair<Rule>) -> R<Pattern> {
         let span = self.span(&p);
         let mut els: Vec<Pattern> = p.into_inner().map(|e| self.element(e)).collect::<R<_>>()?;
-        Ok(if els.len() == 1 {
-            els.pop().expect("one")
-        } else {
-            Pattern::Seq(els, span)
-        })
+        Ok(if els.len() == 1 { els.pop().expect("one") } else { Pattern::Seq(els, span) })
     }
 
     fn element(&self, p: Pair<Rule>) -> R<Pattern> {
@@ -626,13 +550,7 @@ impl Lower {
                 }
             }
             let inner_span = pat.span();
-            pat = Pattern::Repeat {
-                inner: Box::new(pat),
-                min,
-                max,
-                lazy,
-                span: inner_span.to(qspan),
-            };
+            pat = Pattern::Repeat { inner: Box::new(pat), min, max, lazy, span: inner_span.to(qspan) };
         }
         if let Some(name) = capture {
             pat = Pattern::Capture(name, Box::new(pat), span);
@@ -650,9 +568,8 @@ impl Lower {
                 Rule::range_comma => comma = true,
                 _ => {
                     let v = self.integer(x)?;
-                    let v = u32::try_from(v).map_err(|_| {
-                        Diagnostic::error(span, "repetition counts must be 0 or more")
-                    })?;
+                    let v =
+                        u32::try_from(v).map_err(|_| Diagnostic::error(span, "repetition counts must be 0 or more"))?;
                     if comma {
                         hi = Some(v)
                     } else {
@@ -664,8 +581,9 @@ impl Lower {
         let (min, max) = match (lo, comma, hi) {
             (Some(n), false, _) => (n, Some(n)),
             (None, false, _) => {
-                return Err(Diagnostic::error(span, "empty repetition `{}`")
-                    .hint("write `{m,n}`, `{n}`, `{m,}` or `{,n}`"))
+                return Err(
+                    Diagnostic::error(span, "empty repetition `{}`").hint("write `{m,n}`, `{n}`, `{m,}` or `{,n}`")
+                )
             }
             (lo, true, hi) => (lo.unwrap_or(0), hi),
         };
@@ -677,10 +595,7 @@ impl Lower {
                 ));
             }
             if max > 10_000 {
-                return Err(Diagnostic::error(
-                    span,
-                    "repetition counts above 10000 are not allowed",
-                ));
+                return Err(Diagnostic::error(span, "repetition counts above 10000 are not allowed"));
             }
         }
         Ok((min, max))
@@ -708,28 +623,16 @@ impl Lower {
                         _ => inner = Some(self.alternation(x)?),
                     }
                 }
-                Pattern::Context {
-                    negated,
-                    after,
-                    inner: Box::new(inner.expect("inner")),
-                    span,
-                }
+                Pattern::Context { negated, after, inner: Box::new(inner.expect("inner")), span }
             }
-            Rule::anchor => Pattern::Anchor {
-                start: p.as_str() == "^",
-                span,
-            },
+            Rule::anchor => Pattern::Anchor { start: p.as_str() == "^", span },
             Rule::negated => {
                 let inner = p.into_inner().next().expect("atom");
                 Pattern::Token(TokenTest::Not(Box::new(self.atom_test(inner)?)), span)
             }
             Rule::literal => {
                 let (text, ignore_case) = self.literal(p)?;
-                Pattern::Literal {
-                    text,
-                    ignore_case,
-                    span,
-                }
+                Pattern::Literal { text, ignore_case, span }
             }
             Rule::regex | Rule::token_test => Pattern::Token(self.atom_test(p)?, span),
             Rule::reference => {
@@ -742,24 +645,13 @@ impl Lower {
                         let mut ci = c.into_inner();
                         let field = self.ident(ci.next().expect("field"));
                         let test = match ci.next() {
-                            Some(op) => Some((
-                                cmp_op(op.as_str()),
-                                self.literal_value(ci.next().expect("value"))?,
-                            )),
+                            Some(op) => Some((cmp_op(op.as_str()), self.literal_value(ci.next().expect("value"))?)),
                             None => None,
                         };
-                        constraints.push(Constraint {
-                            field,
-                            test,
-                            span: cspan,
-                        });
+                        constraints.push(Constraint { field, test, span: cspan });
                     }
                 }
-                Pattern::Ref {
-                    name,
-                    constraints,
-                    span,
-                }
+                Pattern::Ref { name, constraints, span }
             }
             r => unreachable!("primary {r:?}"),
         })
@@ -781,31 +673,20 @@ impl Lower {
         Ok(match p.as_rule() {
             Rule::literal => {
                 let (text, ignore_case) = self.literal(p)?;
-                TokenTest::Literal {
-                    text,
-                    ignore_case,
-                    span,
-                }
+                TokenTest::Literal { text, ignore_case, span }
             }
             Rule::regex => {
                 let mut it = p.into_inner();
                 let source = it.next().expect("body").as_str().replace("\\/", "/");
-                TokenTest::Regex {
-                    source,
-                    ignore_case: it.next().is_some(),
-                    span,
-                }
+                TokenTest::Regex { source, ignore_case: it.next().is_some(), span }
             }
             Rule::token_test => self.test(p.into_inner().next().expect("test"))?,
             Rule::reference => {
                 let mut it = p.into_inner();
                 let name = self.ident(it.next().expect("name"));
                 if it.next().is_some() {
-                    return Err(Diagnostic::error(
-                        span,
-                        "constraints cannot be used on a single-token test",
-                    )
-                    .hint("use the reference as an element of its own: `Label(field = \"v\")`"));
+                    return Err(Diagnostic::error(span, "constraints cannot be used on a single-token test")
+                        .hint("use the reference as an element of its own: `Label(field = \"v\")`"));
                 }
                 TokenTest::Name(name)
             }
@@ -817,8 +698,7 @@ impl Lower {
         Ok(match p.as_rule() {
             Rule::test_or | Rule::test_and => {
                 let is_or = p.as_rule() == Rule::test_or;
-                let mut items: Vec<TokenTest> =
-                    p.into_inner().map(|x| self.test(x)).collect::<R<_>>()?;
+                let mut items: Vec<TokenTest> = p.into_inner().map(|x| self.test(x)).collect::<R<_>>()?;
                 if items.len() == 1 {
                     items.pop().expect("one")
                 } else if is_or {
@@ -828,19 +708,13 @@ impl Lower {
                 }
             }
             Rule::test_unary => self.test(p.into_inner().next().expect("inner"))?,
-            Rule::test_not => {
-                TokenTest::Not(Box::new(self.test(p.into_inner().next().expect("inner"))?))
-            }
+            Rule::test_not => TokenTest::Not(Box::new(self.test(p.into_inner().next().expect("inner"))?)),
             Rule::test_compare => {
                 let mut it = p.into_inner();
                 let property = self.ident(it.next().expect("prop"));
                 let op = cmp_op(it.next().expect("op").as_str());
                 let value = self.literal_value(it.next().expect("value"))?;
-                TokenTest::Compare {
-                    property,
-                    op,
-                    value,
-                }
+                TokenTest::Compare { property, op, value }
             }
             Rule::test_name => TokenTest::Name(self.ident(p.into_inner().next().expect("ident"))),
             Rule::literal | Rule::regex => self.atom_test(p)?,
@@ -894,19 +768,13 @@ impl Lower {
                 for a in it {
                     let parts: Vec<Pair<Rule>> = a.into_inner().collect();
                     match parts.len() {
-                        2 => args.push((
-                            Some(self.ident(parts[0].clone())),
-                            self.expr(parts[1].clone())?,
-                        )),
+                        2 => args.push((Some(self.ident(parts[0].clone())), self.expr(parts[1].clone())?)),
                         _ => args.push((None, self.expr(parts[0].clone())?)),
                     }
                 }
                 Expr::Call(name, args, span)
             }
-            Rule::list => Expr::List(
-                p.into_inner().map(|x| self.expr(x)).collect::<R<_>>()?,
-                span,
-            ),
+            Rule::list => Expr::List(p.into_inner().map(|x| self.expr(x)).collect::<R<_>>()?, span),
             Rule::string => Expr::Literal(Literal::Str(self.string(p)?.value), span),
             Rule::integer => Expr::Literal(Literal::Int(self.integer(p)?), span),
             Rule::path => Expr::Path(p.into_inner().map(|x| self.ident(x)).collect(), span),
@@ -941,10 +809,7 @@ fn unescape(s: &str) -> Result<String, String> {
             Some('"') => out.push('"'),
             Some('u') => {
                 let rest: String = chars.clone().collect();
-                let Some(body) = rest
-                    .strip_prefix('{')
-                    .and_then(|r| r.split_once('}'))
-                    .map(|(b, _)| b.to_string())
+                let Some(body) = rest.strip_prefix('{').and_then(|r| r.split_once('}')).map(|(b, _)| b.to_string())
                 else {
                     return Err("a `\\u` escape is written `\\u{XXXX}`".into());
                 };

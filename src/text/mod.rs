@@ -104,12 +104,8 @@ pub struct Document<'t> {
 impl<'t> Document<'t> {
     /// Tokenizes a text.
     pub fn new(text: &'t str) -> Document<'t> {
-        let mut doc = Document {
-            text,
-            tokens: Vec::with_capacity(text.len() / 5),
-            sentences: vec![],
-            paragraphs: vec![],
-        };
+        let mut doc =
+            Document { text, tokens: Vec::with_capacity(text.len() / 5), sentences: vec![], paragraphs: vec![] };
         Tokenizer::new(text).run(&mut doc);
         doc
     }
@@ -124,10 +120,10 @@ impl<'t> Document<'t> {
 
 /// Words that keep their period: titles, corporate suffixes, months and the like.
 const ABBREVIATIONS: &[&str] = &[
-    "Adm", "Apr", "Aug", "Brig", "Capt", "Cmdr", "Co", "Col", "Corp", "Dec", "Dr", "Feb", "Fr",
-    "Gen", "Gov", "Hon", "Inc", "Jan", "Jr", "Jul", "Jun", "Lt", "Ltd", "Maj", "Mar", "Mr", "Mrs",
-    "Ms", "Mt", "No", "Nov", "Oct", "Prof", "Rep", "Rev", "Sen", "Sep", "Sept", "Sgt", "Sr", "St",
-    "Supt", "vs", "etc", "approx", "Ave", "Blvd", "Dept", "Est", "Messrs", "Pres", "Sec",
+    "Adm", "Apr", "Aug", "Brig", "Capt", "Cmdr", "Co", "Col", "Corp", "Dec", "Dr", "Feb", "Fr", "Gen", "Gov", "Hon",
+    "Inc", "Jan", "Jr", "Jul", "Jun", "Lt", "Ltd", "Maj", "Mar", "Mr", "Mrs", "Ms", "Mt", "No", "Nov", "Oct", "Prof",
+    "Rep", "Rev", "Sen", "Sep", "Sept", "Sgt", "Sr", "St", "Supt", "vs", "etc", "approx", "Ave", "Blvd", "Dept", "Est",
+    "Messrs", "Pres", "Sec",
 ];
 
 fn is_apostrophe(c: char) -> bool {
@@ -177,12 +173,7 @@ struct Tokenizer<'t> {
 
 impl<'t> Tokenizer<'t> {
     fn new(text: &'t str) -> Self {
-        Tokenizer {
-            text,
-            bytes: text.as_bytes(),
-            pos: 0,
-            chars: 0,
-        }
+        Tokenizer { text, bytes: text.as_bytes(), pos: 0, chars: 0 }
     }
 
     #[inline]
@@ -219,9 +210,7 @@ impl<'t> Tokenizer<'t> {
                     push_range(&mut doc.paragraphs, par_start, n);
                     sent_start = n;
                     par_start = n;
-                } else if newlines == 1
-                    || (pending_end && !starts_lower(c) && (space_before || !is_closer(c)))
-                {
+                } else if newlines == 1 || (pending_end && !starts_lower(c) && (space_before || !is_closer(c))) {
                     push_range(&mut doc.sentences, sent_start, n);
                     sent_start = n;
                 }
@@ -231,14 +220,8 @@ impl<'t> Tokenizer<'t> {
             let char_start = self.chars;
             let kind = self.scan(c);
             let text = &self.text[start..self.pos];
-            let mut tok = Token {
-                start: start as u32,
-                end: self.pos as u32,
-                char_start,
-                char_end: self.chars,
-                kind,
-                flags: 0,
-            };
+            let mut tok =
+                Token { start: start as u32, end: self.pos as u32, char_start, char_end: self.chars, kind, flags: 0 };
             tok.flags = flags_of(text, kind) | if space_before { flag::SPACE_BEFORE } else { 0 };
             // A closing quote or bracket right after the final mark stays in the sentence.
             let closes = text.chars().next().is_some_and(is_closer) && text.chars().count() == 1;
@@ -265,12 +248,8 @@ impl<'t> Tokenizer<'t> {
             // same token whatever comes before, so that a literal "'s" matches it.
             let after = self.pos + c.len_utf8();
             let rest = &self.text[after..];
-            for cl in [
-                "s", "t", "re", "ve", "ll", "d", "m", "S", "T", "RE", "VE", "LL", "D", "M",
-            ] {
-                if rest.starts_with(cl)
-                    && !rest[cl.len()..].chars().next().is_some_and(is_word_char)
-                {
+            for cl in ["s", "t", "re", "ve", "ll", "d", "m", "S", "T", "RE", "VE", "LL", "D", "M"] {
+                if rest.starts_with(cl) && !rest[cl.len()..].chars().next().is_some_and(is_word_char) {
                     self.advance_to(after + cl.len());
                     return TokenKind::Word;
                 }
@@ -357,10 +336,7 @@ impl<'t> Tokenizer<'t> {
 }
 
 fn is_closer(c: char) -> bool {
-    matches!(
-        c,
-        '"' | '\'' | ')' | ']' | '\u{201D}' | '\u{2019}' | '\u{bb}'
-    )
+    matches!(c, '"' | '\'' | ')' | ']' | '\u{201D}' | '\u{2019}' | '\u{bb}')
 }
 
 fn starts_lower(c: char) -> bool {
@@ -442,12 +418,12 @@ pub fn shape(text: &str) -> String {
 
 fn fold_char(c: char, out: &mut String) {
     match c {
-        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{02BC}' | '`'
-        | '\u{00B4}' => out.push('\''),
-        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}'
-        | '\u{00BB}' => out.push('"'),
-        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}'
-        | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => out.push('-'),
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{02BC}' | '`' | '\u{00B4}' => {
+            out.push('\'')
+        }
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}' | '\u{00BB}' => out.push('"'),
+        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}' | '\u{2212}' | '\u{FE58}'
+        | '\u{FE63}' | '\u{FF0D}' => out.push('-'),
         _ => out.push(c),
     }
 }
@@ -492,22 +468,13 @@ mod tests {
 
     #[test]
     fn splits_words_numbers_and_punctuation() {
-        assert_eq!(
-            texts("Japan, France plan talks."),
-            ["Japan", ",", "France", "plan", "talks", "."]
-        );
+        assert_eq!(texts("Japan, France plan talks."), ["Japan", ",", "France", "plan", "talks", "."]);
         assert_eq!(
             texts("China\u{2019}s 1,000 troops at 10:30"),
             ["China", "\u{2019}s", "1,000", "troops", "at", "10:30"]
         );
-        assert_eq!(
-            texts("the U.S. and Mr. J. Smith"),
-            ["the", "U.S.", "and", "Mr.", "J.", "Smith"]
-        );
-        assert_eq!(
-            texts("\u{201C}two-plus-two\u{201D}"),
-            ["\u{201C}", "two", "-", "plus", "-", "two", "\u{201D}"]
-        );
+        assert_eq!(texts("the U.S. and Mr. J. Smith"), ["the", "U.S.", "and", "Mr.", "J.", "Smith"]);
+        assert_eq!(texts("\u{201C}two-plus-two\u{201D}"), ["\u{201C}", "two", "-", "plus", "-", "two", "\u{201D}"]);
         assert_eq!(texts("O'Brien don't"), ["O'Brien", "don", "'t"]);
     }
 
