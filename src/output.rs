@@ -28,7 +28,7 @@
 //! A document that could not be processed gives one error record instead:
 //! `{"v":1,"doc":"...","error":{"kind":"...","message":"..."}}` with `kind`
 //! one of `unreadable`, `invalid_utf8`, `binary`, `too_large`, `internal`.
-//! Keys are written in sorted order within each object.
+//! Keys are written in the order shown; field keys in the order the rule gives them.
 
 use crate::exec::{Annotation, Extraction, Origin, Value};
 use crate::text::Document;

@@ -42,3 +42,114 @@ fn seed_article_full_output() {
     let rules = Rules::bundled_news().expect("bundled");
     insta::assert_snapshot!(records_json(&rules, "japan-france-talks.txt", &text, Some("2023-05-01")));
 }
+
+/// The acceptance test of the news pack: every fact the seed article must
+/// yield (label, span, fields; a span field compares its text) and none of
+/// the wrong ones.
+#[test]
+fn seed_article_meets_expectations() {
+    let text = std::fs::read_to_string(root().join("tests/corpus/japan-france-talks.txt")).expect("seed");
+    let rules = Rules::bundled_news().expect("bundled");
+    let records = rules.extract(&text, &Options { anchor: trawl::Date::parse("2023-05-01") });
+    let shown = |v: &serde_json::Value| -> String {
+        match v {
+            serde_json::Value::Object(o) => o["text"].as_str().unwrap_or("").to_string(),
+            serde_json::Value::Array(a) => a
+                .iter()
+                .map(|x| x.get("text").and_then(|t| t.as_str()).unwrap_or("").to_string())
+                .collect::<Vec<_>>()
+                .join("|"),
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }
+    };
+    let find = |label: &str, span: &str, fields: &[(&str, &str)]| {
+        records.iter().any(|r| {
+            r.label == label
+                && r.text.replace(['\u{201C}', '\u{201D}'], "\"") == span
+                && fields.iter().all(|(k, v)| r.fields.get(*k).map(&shown).as_deref() == Some(*v))
+        })
+    };
+    let count = |label: &str, span: &str| records.iter().filter(|r| r.label == label && r.text == span).count();
+    let expected: &[(&str, &str, &[(&str, &str)])] = &[
+        ("Dateline", "Tokyo, 01 May, /AJMEDIA/", &[("place", "Tokyo"), ("date", "2023-05-01"), ("source", "AJMEDIA")]),
+        ("Person", "Prime Minister Fumio Kishida", &[("name", "Fumio Kishida"), ("title", "Prime Minister")]),
+        (
+            "Person",
+            "French President Emmanuel Macron",
+            &[("name", "Emmanuel Macron"), ("title", "President"), ("nationality", "French")],
+        ),
+        (
+            "Person",
+            "Foreign Minister Yoshimasa Hayashi",
+            &[("name", "Yoshimasa Hayashi"), ("title", "Foreign Minister")],
+        ),
+        ("Person", "Defense Minister Yasukazu Hamada", &[("name", "Yasukazu Hamada"), ("title", "Defense Minister")]),
+        ("Person", "Catherine Colonna", &[("name", "Catherine Colonna")]),
+        ("Person", "Sebastien Lecornu", &[("name", "Sebastien Lecornu")]),
+        ("Person", "Macron", &[("name", "Macron")]),
+        (
+            "Meeting",
+            "meeting between Prime Minister Fumio Kishida and French President Emmanuel Macron in Japan",
+            &[("participants", "Fumio Kishida|Emmanuel Macron"), ("place", "Japan")],
+        ),
+        ("Event", "online ministerial security talks", &[("participants", "Japan|France")]),
+        ("Event", "\"two-plus-two\" talks", &[]),
+        ("Event", "three-day Group of Seven summit", &[("place", "Hiroshima"), ("date", "2023-05-19")]),
+        ("Agreement", "Reciprocal Access Agreement", &[]),
+        ("Date", "early May", &[("value", "2023-05"), ("mod", "start")]),
+        ("Date", "01 May", &[("value", "2023-05-01")]),
+        ("Date", "early this month", &[("value", "2023-05"), ("mod", "start")]),
+        ("Date", "May 19", &[("value", "2023-05-19")]),
+        ("Date", "January last year", &[("value", "2022-01")]),
+        ("Date", "earlier this month", &[("value", "2023-05")]),
+        ("Date", "2018", &[("value", "2018")]),
+        ("Count", "six times", &[("value", "6")]),
+        ("Attribution", "government sources said", &[]),
+        ("Attribution", "the sources said", &[]),
+        ("Attribution", "the sources added", &[]),
+        ("Organization", "Les Echos", &[]),
+        ("Organization", "Politico", &[]),
+    ];
+    let missing: Vec<String> =
+        expected.iter().filter(|(l, s, f)| !find(l, s, f)).map(|(l, s, f)| format!("{l} {s:?} {f:?}")).collect();
+    assert!(missing.is_empty(), "missing:\n{}", missing.join("\n"));
+    assert_eq!(count("Attribution", "according to the sources"), 2);
+    // Every mention of these places.
+    for place in [
+        "Tokyo",
+        "Japan",
+        "France",
+        "China",
+        "Beijing",
+        "Paris",
+        "Hiroshima",
+        "Taiwan",
+        "Russia",
+        "Ukraine",
+        "New Caledonia",
+        "Indo-Pacific",
+        "Taiwan Strait",
+        "South Pacific",
+    ] {
+        let mentions = text.match_indices(place).filter(|(i, _)| {
+            // "Taiwan" inside "Taiwan Strait" is part of the longer place.
+            !(place == "Taiwan" && text[i + place.len()..].starts_with(" Strait"))
+                && !(place == "Japan" && text[i + place.len()..].starts_with("ese"))
+        });
+        let n = mentions.count();
+        assert_eq!(count("Place", place), n, "Place {place}");
+    }
+    // Precision.
+    let persons: Vec<&str> = records.iter().filter(|r| r.label == "Person").map(|r| r.text.as_str()).collect();
+    assert_eq!(persons.len(), 7, "{persons:?}");
+    for (label, span) in [("Place", "Prime"), ("Place", "Minister"), ("Place", "Group"), ("Place", "Seven")] {
+        assert!(!records.iter().any(|r| r.label == label && r.text.contains(span)), "{label} {span}");
+    }
+    for span in ["Les Echos", "Politico"] {
+        assert_eq!(count("Place", span), 0);
+    }
+    for r in records.iter().filter(|r| r.label == "Date") {
+        assert!(!r.text.contains("two") && !r.text.contains("six"), "Date {:?}", r.text);
+    }
+}

@@ -478,7 +478,7 @@ fn derive(
 ) {
     let def = &prog.set.lexicons[lex.0 as usize];
     let d = def.derived.as_ref().expect("derived");
-        // Normalized keys; most tokens are their own key and are not copied.
+    // Normalized keys; most tokens are their own key and are not copied.
     let keys: Vec<std::borrow::Cow<str>> = (0..doc.tokens.len())
         .map(|i| {
             let text = doc.token_text(i);
