@@ -1,0 +1,432 @@
+//! Checking rules: patterns, token tests, conditions and fields, with names
+//! and captures resolved.
+
+use super::*;
+
+impl<'f, 'a> Checker<'f, 'a> {
+    pub(super) fn rule(&mut self, r: &'a ast::RuleDef) -> Option<Rule> {
+        let mut cx = RuleCx { captures: vec![], capture_labels: vec![], reads: BTreeSet::new(), stack: vec![] };
+        let mut pattern = None;
+        let mut conditions_ast = vec![];
+        let mut emits_ast = vec![];
+        let mut vetoes = vec![];
+        let mut priority = None;
+        let mut scope = None;
+        let mut keep_all = false;
+        let mut examples = vec![];
+        for c in &r.clauses {
+            match c {
+                ast::Clause::Match(p, span) => {
+                    if pattern.is_some() {
+                        self.err(*span, "a rule has one `match` clause").hints.push("combine patterns with `|`".into());
+                    } else {
+                        pattern = Some((p, *span));
+                    }
+                }
+                ast::Clause::Where(e, _) => conditions_ast.push(e),
+                ast::Clause::Emit(e) => emits_ast.push(e),
+                ast::Clause::Veto(l, _) => match self.label_of(&l.name) {
+                    Some(id) if self.labels[id.0 as usize].lexicon.is_none() => vetoes.push(id),
+                    Some(_) => {
+                        self.err(l.span, format!("`{}` is a lexicon; only rule labels can be vetoed", l.name));
+                    }
+                    None => self.unknown(l, "label"),
+                },
+                ast::Clause::Priority(p, span) => {
+                    if priority.replace(*p).is_some() {
+                        self.err(*span, "`priority` is given twice");
+                    }
+                }
+                ast::Clause::Scope(s, span) => {
+                    if scope.replace(*s).is_some() {
+                        self.err(*span, "`scope` is given twice");
+                    }
+                }
+                ast::Clause::KeepAll(_) => keep_all = true,
+                ast::Clause::Example(e) => examples.push(e.clone()),
+            }
+        }
+        let Some((pattern, _)) = pattern else {
+            self.err(r.name.span, format!("rule `{}` has no `match` clause", r.name.name));
+            return None;
+        };
+        let veto_clauses = r.clauses.iter().filter(|c| matches!(c, ast::Clause::Veto(..))).count();
+        if emits_ast.is_empty() && veto_clauses == 0 {
+            self.err(r.name.span, format!("rule `{}` neither emits nor vetoes anything", r.name.name))
+                .hints
+                .push("add `emit Label { ... }` or `veto Label`".into());
+        }
+        let errors_before = self.diags.len();
+        let pat = self.pattern(pattern, &mut cx, false)?;
+        if self.diags.len() == errors_before && nullable(&pat) {
+            self.err(pattern.span(), "this pattern can match without any token")
+                .hints
+                .push("every match must cover at least one token; make at least one element required".into());
+        }
+        let conditions = conditions_ast.iter().filter_map(|e| self.expr(e, &cx)).collect();
+        let mut emits = vec![];
+        for e in emits_ast {
+            let Some(label) = self.label_of(&e.label.name) else {
+                continue;
+            };
+            let at = match &e.at {
+                Some(x) => match cx.capture(&x.name) {
+                    Some(i) => Some(i),
+                    None => {
+                        self.unknown_capture(x, &cx);
+                        None
+                    }
+                },
+                None => None,
+            };
+            let mut fields = vec![];
+            for f in &e.fields {
+                if fields.iter().any(|(n, _): &(String, Expr)| *n == f.name.name) {
+                    self.err(f.name.span, format!("field `{}` is given twice", f.name.name));
+                    continue;
+                }
+                let value = match &f.value {
+                    Some(v) => self.expr(v, &cx),
+                    None => match cx.capture(&f.name.name) {
+                        Some(i) => Some(Expr::Capture(i)),
+                        None => {
+                            self.unknown_capture(&f.name, &cx);
+                            None
+                        }
+                    },
+                };
+                if let Some(v) = value {
+                    fields.push((f.name.name.clone(), v));
+                }
+            }
+            emits.push(Emit { label, at, fields });
+        }
+        Some(Rule {
+            name: r.name.name.clone(),
+            span: r.span,
+            pattern: pat,
+            captures: cx.captures,
+            capture_labels: cx.capture_labels,
+            conditions,
+            emits,
+            vetoes,
+            priority: priority.unwrap_or(0),
+            scope: scope.unwrap_or(Scope::Sentence),
+            keep_all,
+            reads: cx.reads.into_iter().collect(),
+            examples,
+        })
+    }
+
+    fn unknown_capture(&mut self, x: &ast::Ident, cx: &RuleCx) {
+        let hint = did_you_mean(&x.name, cx.captures.iter().map(String::as_str));
+        let d = self.err(x.span, format!("unknown capture `{}`", x.name));
+        d.hints.push(match hint {
+            Some(h) => format!("did you mean `{h}`?"),
+            None if cx.captures.is_empty() => "the pattern has no captures; name an element with `name:element`".into(),
+            None => format!("the captures are: {}", cx.captures.join(", ")),
+        });
+    }
+
+    fn pattern(&mut self, p: &'a ast::Pattern, cx: &mut RuleCx, in_context: bool) -> Option<Pat> {
+        Some(match p {
+            // Every item is checked, so that all of its errors are reported.
+            ast::Pattern::Alt(items, _) => {
+                Pat::Alt(all(items.iter().map(|i| self.pattern(i, cx, in_context)).collect())?)
+            }
+            ast::Pattern::Seq(items, _) => {
+                Pat::Seq(all(items.iter().map(|i| self.pattern(i, cx, in_context)).collect())?)
+            }
+            ast::Pattern::Capture(name, inner, span) => {
+                if in_context {
+                    self.err(*span, "captures are not allowed inside `before(...)` or `after(...)`")
+                        .hints
+                        .push("context is not part of the match; capture it in the match itself".into());
+                    return None;
+                }
+                let inner = self.pattern(inner, cx, in_context)?;
+                let label = match &inner {
+                    Pat::Annot { label, .. } => Some(*label),
+                    _ => None,
+                };
+                let i = match cx.capture(&name.name) {
+                    Some(i) => {
+                        if cx.capture_labels[i] != label {
+                            cx.capture_labels[i] = None;
+                        }
+                        i
+                    }
+                    None => {
+                        cx.captures.push(name.name.clone());
+                        cx.capture_labels.push(label);
+                        cx.captures.len() - 1
+                    }
+                };
+                Pat::Capture(i, Box::new(inner))
+            }
+            ast::Pattern::Repeat { inner, min, max, lazy, .. } => {
+                let inner = self.pattern(inner, cx, in_context)?;
+                Pat::Repeat { inner: Box::new(inner), min: *min, max: *max, lazy: *lazy }
+            }
+            ast::Pattern::Gap { min, max, .. } => {
+                Pat::Repeat { inner: Box::new(Pat::Token(Test::Any)), min: *min, max: *max, lazy: true }
+            }
+            ast::Pattern::Context { negated, after, inner, .. } => {
+                let inner = self.pattern(inner, cx, true)?;
+                Pat::Context { negated: *negated, after: *after, inner: Box::new(inner) }
+            }
+            ast::Pattern::Anchor { start, .. } => Pat::Anchor(*start),
+            ast::Pattern::Literal { text, ignore_case, span } => self.literal(text, *ignore_case, *span)?,
+            ast::Pattern::Token(t, _) => Pat::Token(self.test(t, cx)?),
+            ast::Pattern::Ref { name, constraints, span } => {
+                if constraints.is_empty() {
+                    if name.name == "any" || name.name == "_" {
+                        return Some(Pat::Token(Test::Any));
+                    }
+                    if let Some(c) = Class::from_name(&name.name) {
+                        return Some(Pat::Token(Test::Class(c)));
+                    }
+                }
+                match self.defs.get(&name.name).copied() {
+                    Some(Def::Pattern(def)) => {
+                        if let Some(pos) = cx.stack.iter().position(|n| *n == name.name) {
+                            let chain: Vec<&str> =
+                                cx.stack[pos..].iter().map(String::as_str).chain([name.name.as_str()]).collect();
+                            self.err(
+                                name.span,
+                                format!("named pattern `{}` refers to itself: {}", name.name, chain.join(" → ")),
+                            );
+                            return None;
+                        }
+                        if !constraints.is_empty() {
+                            self.err(
+                                *span,
+                                format!("`{}` is a named pattern; constraints apply to annotations only", name.name),
+                            );
+                            return None;
+                        }
+                        cx.stack.push(name.name.clone());
+                        let r = self.pattern(&def.body, cx, in_context);
+                        cx.stack.pop();
+                        r?
+                    }
+                    Some(Def::Lexicon(..)) | Some(Def::Label(..)) => {
+                        let label = self.label_of(&name.name).expect("label");
+                        cx.reads.insert(label);
+                        let mut cs = vec![];
+                        for c in constraints {
+                            if self.check_field(label, &c.field) {
+                                cs.push((c.field.name.clone(), c.test.clone()));
+                            }
+                        }
+                        Pat::Annot { label, constraints: cs }
+                    }
+                    None => {
+                        if Class::from_name(&name.name).is_some() {
+                            self.err(
+                                *span,
+                                format!("`{}` is a token class; constraints apply to annotations only", name.name),
+                            );
+                        } else {
+                            self.unknown(name, "name");
+                        }
+                        return None;
+                    }
+                }
+            }
+        })
+    }
+
+    fn literal(&mut self, text: &str, fold: bool, span: Span) -> Option<Pat> {
+        let doc = Document::new(text);
+        let mut tests: Vec<Pat> = (0..doc.tokens.len())
+            .map(|i| {
+                let mut key = String::new();
+                if fold {
+                    crate::text::fold_case(doc.token_text(i), &mut key);
+                } else {
+                    normalize(doc.token_text(i), &mut key);
+                }
+                Pat::Token(Test::Key { key, fold })
+            })
+            .collect();
+        match tests.len() {
+            0 => {
+                self.err(span, "empty literal");
+                None
+            }
+            1 => tests.pop(),
+            _ => Some(Pat::Seq(tests)),
+        }
+    }
+
+    fn test(&mut self, t: &ast::TokenTest, cx: &mut RuleCx) -> Option<Test> {
+        Some(match t {
+            ast::TokenTest::Or(items) => Test::Or(all(items.iter().map(|i| self.test(i, cx)).collect())?),
+            ast::TokenTest::And(items) => Test::And(all(items.iter().map(|i| self.test(i, cx)).collect())?),
+            ast::TokenTest::Not(inner) => Test::Not(Box::new(self.test(inner, cx)?)),
+            ast::TokenTest::Literal { text, ignore_case, span } => match self.literal(text, *ignore_case, *span)? {
+                Pat::Token(t) => t,
+                _ => {
+                    self.err(*span, format!("`{text}` is several tokens; a token test takes one"))
+                        .hints
+                        .push("write the literal as an element of its own, outside `[...]`".into());
+                    return None;
+                }
+            },
+            ast::TokenTest::Regex { source, ignore_case, span } => {
+                if let Err(e) = crate::compile::build_regex(source, *ignore_case) {
+                    self.err(*span, format!("invalid regex: {e}"));
+                    return None;
+                }
+                Test::Regex { source: source.clone(), fold: *ignore_case }
+            }
+            ast::TokenTest::Name(name) => {
+                if name.name == "any" || name.name == "_" {
+                    return Some(Test::Any);
+                }
+                if let Some(c) = Class::from_name(&name.name) {
+                    return Some(Test::Class(c));
+                }
+                match self.defs.get(&name.name).copied() {
+                    Some(Def::Pattern(_)) => {
+                        self.err(
+                            name.span,
+                            format!("`{}` is a named pattern; a token test needs a class or a label", name.name),
+                        );
+                        return None;
+                    }
+                    Some(_) => {
+                        let label = self.label_of(&name.name).expect("label");
+                        cx.reads.insert(label);
+                        Test::Covered(label)
+                    }
+                    None => {
+                        self.unknown(name, "name");
+                        return None;
+                    }
+                }
+            }
+            ast::TokenTest::Compare { property, op, value } => match (property.name.as_str(), value) {
+                ("len", Literal::Int(n)) => Test::Len(*op, *n),
+                ("len", Literal::Str(_)) => {
+                    self.err(property.span, "`len` compares with a number");
+                    return None;
+                }
+                (_, Literal::Int(_)) => {
+                    self.err(property.span, format!("`{}` compares with a string", property.name));
+                    return None;
+                }
+                (p, Literal::Str(s)) => {
+                    if !matches!(op, CmpOp::Eq | CmpOp::Ne) {
+                        self.err(property.span, format!("`{p}` can only be compared with `=` or `!=`"));
+                        return None;
+                    }
+                    let prop = match p {
+                        "text" => Property::Text,
+                        "lower" => Property::Lower,
+                        "shape" => Property::Shape,
+                        _ => Property::Kind,
+                    };
+                    Test::Prop(prop, *op, s.clone())
+                }
+            },
+        })
+    }
+
+    fn expr(&mut self, e: &ast::Expr, cx: &RuleCx) -> Option<Expr> {
+        Some(match e {
+            ast::Expr::Or(items, _) => Expr::Or(all(items.iter().map(|i| self.expr(i, cx)).collect())?),
+            ast::Expr::And(items, _) => Expr::And(all(items.iter().map(|i| self.expr(i, cx)).collect())?),
+            ast::Expr::Not(inner, _) => Expr::Not(Box::new(self.expr(inner, cx)?)),
+            ast::Expr::Compare(a, op, b, _) => {
+                Expr::Compare(Box::new(self.expr(a, cx)?), *op, Box::new(self.expr(b, cx)?))
+            }
+            ast::Expr::List(items, _) => Expr::List(all(items.iter().map(|i| self.expr(i, cx)).collect())?),
+            ast::Expr::Literal(l, _) => Expr::Const(l.clone()),
+            ast::Expr::Path(parts, _) => {
+                let Some(i) = cx.capture(&parts[0].name) else {
+                    self.unknown_capture(&parts[0], cx);
+                    return None;
+                };
+                match parts.len() {
+                    1 => Expr::Capture(i),
+                    2 => {
+                        let Some(label) = cx.capture_labels[i] else {
+                            self.err(
+                                parts[1].span,
+                                format!(
+                                    "capture `{}` does not hold one annotation, so it has no fields",
+                                    parts[0].name
+                                ),
+                            )
+                            .hints
+                            .push(format!(
+                                "fields come from annotations: capture a label or lexicon, as in `{}:Title`",
+                                parts[0].name
+                            ));
+                            return None;
+                        };
+                        if !self.check_field(label, &parts[1]) {
+                            return None;
+                        }
+                        Expr::Field(i, parts[1].name.clone())
+                    }
+                    _ => {
+                        self.err(parts[2].span, "fields of fields are not supported");
+                        return None;
+                    }
+                }
+            }
+            ast::Expr::Call(name, args, span) => {
+                if name.name == "date" {
+                    let mut slots: [Option<Expr>; 3] = [None, None, None];
+                    for (k, (n, a)) in args.iter().enumerate() {
+                        let idx = match n {
+                            None if k < 3 => k,
+                            None => {
+                                self.err(a.span(), "`date` takes at most three arguments: year, month, day");
+                                return None;
+                            }
+                            Some(n) => match n.name.as_str() {
+                                "year" => 0,
+                                "month" => 1,
+                                "day" => 2,
+                                _ => {
+                                    self.err(n.span, format!("`date` has no argument `{}`", n.name))
+                                        .hints
+                                        .push("its arguments are `year`, `month` and `day`".into());
+                                    return None;
+                                }
+                            },
+                        };
+                        if slots[idx].is_some() {
+                            self.err(a.span(), "this `date` argument is given twice");
+                            return None;
+                        }
+                        slots[idx] = Some(self.expr(a, cx)?);
+                    }
+                    if slots.iter().all(Option::is_none) {
+                        self.err(*span, "`date` needs at least one of year, month, day");
+                        return None;
+                    }
+                    return Some(Expr::Date(Box::new(slots)));
+                }
+                let Some(f) = Func::from_name(&name.name) else {
+                    let hint = did_you_mean(&name.name, Func::NAMES.iter().copied());
+                    let d = self.err(name.span, format!("unknown function `{}`", name.name));
+                    d.hints.push(match hint {
+                        Some(h) => format!("did you mean `{h}`?"),
+                        None => format!("functions: {}", Func::NAMES.join(", ")),
+                    });
+                    return None;
+                };
+                if args.len() != 1 || args[0].0.is_some() {
+                    self.err(*span, format!("`{}` takes one argument", name.name));
+                    return None;
+                }
+                Expr::Call(f, vec![self.expr(&args[0].1, cx)?])
+            }
+        })
+    }
+}

@@ -1,0 +1,117 @@
+//! Derived lexicons (name propagation): the names found so far in, hits of
+//! their forms wherever they occur in the document out.
+
+use super::{unit_of, Annotation, LabelState, Origin, Scratch, Value};
+use crate::check::hir::{Form, LexiconId};
+use crate::compile::Program;
+use crate::syntax::ast::Scope;
+use crate::text::{flag, normalize, Document, TokenKind};
+use rustc_hash::FxHashMap;
+
+/// Builds a derived lexicon's hits: the forms of the names found so far, wherever they occur.
+pub(super) fn derive(
+    prog: &Program,
+    doc: &Document,
+    lex: LexiconId,
+    s: &mut Scratch,
+    anns: &mut Vec<Annotation>,
+    labels: &mut [LabelState],
+) {
+    let def = &prog.set.lexicons[lex.0 as usize];
+    let d = def.derived.as_ref().expect("derived");
+    // Normalized keys; most tokens are their own key and are not copied.
+    let keys: Vec<std::borrow::Cow<str>> = (0..doc.tokens.len())
+        .map(|i| {
+            let text = doc.token_text(i);
+            if doc.tokens[i].has(flag::PLAIN) {
+                std::borrow::Cow::Borrowed(text)
+            } else {
+                let mut k = String::new();
+                normalize(text, &mut k);
+                std::borrow::Cow::Owned(k)
+            }
+        })
+        .collect();
+    // form keys -> source text
+    let mut forms: Vec<(Vec<String>, String)> = Vec::new();
+    let src = &labels[d.label.0 as usize];
+    for &id in &src.kept {
+        let a = &anns[id as usize];
+        let (fs, fe) = match &d.field {
+            None => (a.start, a.end),
+            Some(f) => match a.fields.iter().find(|(k, _)| k == f) {
+                Some((_, Value::Span(x, y))) => (*x, *y),
+                _ => continue,
+            },
+        };
+        let text =
+            doc.text[doc.tokens[fs as usize].start as usize..doc.tokens[fe as usize - 1].end as usize].to_string();
+        let words: Vec<u32> = (fs..fe).filter(|&i| doc.tokens[i as usize].kind == TokenKind::Word).collect();
+        for form in &d.forms {
+            let f: Vec<String> = match form {
+                Form::Full => (fs..fe).map(|i| keys[i as usize].to_string()).collect(),
+                Form::First | Form::Last => {
+                    if words.len() < 2 {
+                        continue;
+                    }
+                    let w = if *form == Form::First { words[0] } else { words[words.len() - 1] };
+                    let t = &doc.tokens[w as usize];
+                    if !t.has(flag::CAP) || t.char_end - t.char_start < 2 {
+                        continue;
+                    }
+                    vec![keys[w as usize].to_string()]
+                }
+                Form::Acronym => {
+                    let caps: String = words
+                        .iter()
+                        .filter(|&&w| doc.tokens[w as usize].has(flag::CAP))
+                        .filter_map(|&w| doc.token_text(w as usize).chars().next())
+                        .collect();
+                    if caps.chars().count() < 2 {
+                        continue;
+                    }
+                    vec![caps]
+                }
+            };
+            if !forms.iter().any(|(k, _)| *k == f) {
+                forms.push((f, text.clone()));
+            }
+        }
+    }
+    let mut by_first: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+    for (i, (k, _)) in forms.iter().enumerate() {
+        by_first.entry(k[0].as_str()).or_default().push(i);
+    }
+    let label = def.label;
+    let mut seen: Vec<(u32, u32)> = Vec::new();
+    for i in 0..keys.len() {
+        let Some(list) = by_first.get(keys[i].as_ref()) else {
+            continue;
+        };
+        for &fi in list {
+            let (k, source) = &forms[fi];
+            let end = i + k.len();
+            if end > keys.len() || keys[i..end].iter().zip(k).any(|(a, b)| a != b) {
+                continue;
+            }
+            if unit_of(s, Scope::Sentence, i as u32) != unit_of(s, Scope::Sentence, end as u32 - 1)
+                || seen.contains(&(i as u32, end as u32))
+            {
+                continue;
+            }
+            seen.push((i as u32, end as u32));
+            labels[label.0 as usize].candidates.push(anns.len() as u32);
+            labels[label.0 as usize].dirty = true;
+            anns.push(Annotation {
+                label,
+                start: i as u32,
+                end: end as u32,
+                origin: Origin::Derived { lexicon: lex, source: source.clone() },
+                fields: vec![("source".into(), Value::Str(source.clone()))],
+                priority: 0,
+                keep_all: true,
+                vetoed: false,
+            });
+        }
+    }
+}

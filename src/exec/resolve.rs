@@ -1,0 +1,70 @@
+//! Conflict resolution: the candidates of one label in, the kept ones out.
+
+use super::{Annotation, LabelState, Origin};
+use crate::check::hir::LabelId;
+use crate::compile::Program;
+use crate::text::Document;
+
+/// Resolves the conflicts of one label, if anything changed since last time.
+///
+/// Among overlapping annotations of the label, one is kept by this total
+/// order: higher `priority` first, then the longer (in characters), then the
+/// one starting first, then the rule defined first, then the one made first.
+/// Vetoed annotations are dropped; annotations of `keep all` rules and lexicon
+/// hits are always kept and block nothing.
+pub(super) fn resolve(
+    prog: &Program,
+    doc: &Document,
+    anns: &mut [Annotation],
+    st: &mut LabelState,
+    label: LabelId,
+    n: usize,
+) {
+    if !st.dirty {
+        return;
+    }
+    st.dirty = false;
+    let chars = |a: &Annotation| doc.tokens[a.end as usize - 1].char_end - doc.tokens[a.start as usize].char_start;
+    let rule_order = |a: &Annotation| match a.origin {
+        Origin::Rule { rule, .. } => rule.0,
+        _ => 0,
+    };
+    let mut order: Vec<u32> = st.candidates.iter().copied().filter(|&i| !anns[i as usize].vetoed).collect();
+    order.sort_by(|&x, &y| {
+        let (a, b) = (&anns[x as usize], &anns[y as usize]);
+        b.priority
+            .cmp(&a.priority)
+            .then(chars(b).cmp(&chars(a)))
+            .then(a.start.cmp(&b.start))
+            .then(rule_order(a).cmp(&rule_order(b)))
+            .then(x.cmp(&y))
+    });
+    let mut taken = vec![false; n];
+    let mut kept = Vec::with_capacity(order.len());
+    for id in order {
+        let a = &anns[id as usize];
+        if a.keep_all {
+            kept.push(id);
+            continue;
+        }
+        let span = a.start as usize..a.end as usize;
+        if taken[span.clone()].iter().any(|&t| t) {
+            continue;
+        }
+        taken[span].fill(true);
+        kept.push(id);
+    }
+    // Identical spans from different sources (two lexicon entries, say) are all kept.
+    kept.sort_by_key(|&i| (anns[i as usize].start, std::cmp::Reverse(anns[i as usize].end), i));
+    st.kept_by_end = kept.clone();
+    st.kept_by_end.sort_by_key(|&i| (anns[i as usize].end, anns[i as usize].start, i));
+    if prog.uses_covered.contains(&label) {
+        st.covered.clear();
+        st.covered.resize(n, false);
+        for &i in &kept {
+            let a = &anns[i as usize];
+            st.covered[a.start as usize..a.end as usize].fill(true);
+        }
+    }
+    st.kept = kept;
+}
