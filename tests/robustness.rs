@@ -215,3 +215,17 @@ fn arbitrary_documents_never_panic_and_offsets_slice_the_text() {
         }
     }
 }
+
+#[test]
+fn absurd_nesting_is_refused_not_overflowed() {
+    for text in [
+        format!("rule r {{ match {}cap{} emit X }}", "(".repeat(100_000), ")".repeat(100_000)),
+        format!("rule r {{ match [{}cap] emit X }}", "!".repeat(100_000)),
+        format!("rule r {{ match x:cap where {}x emit X }}", "not ".repeat(100_000)),
+        format!("rule r {{ match x:cap emit X {{ v: {}x{} }} }}", "[".repeat(100_000), "]".repeat(100_000)),
+        (0..1000).map(|i| format!("pattern P{i} = P{} cap\n", i + 1)).collect::<String>()
+            + "pattern P1000 = cap\nrule r { match P0 emit X }",
+    ] {
+        assert!(Rules::from_source("deep.trawl", &text).is_err());
+    }
+}

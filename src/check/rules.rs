@@ -205,6 +205,10 @@ impl<'f, 'a> Checker<'f, 'a> {
                             );
                             return None;
                         }
+                        if cx.stack.len() >= 64 {
+                            self.err(name.span, "named patterns nest too deeply (more than 64 levels)");
+                            return None;
+                        }
                         cx.stack.push(name.name.clone());
                         let r = self.pattern(&def.body, cx, in_context);
                         cx.stack.pop();

@@ -7,7 +7,7 @@ use crate::compile::{CTest, NO_SLOT};
 use crate::syntax::ast::{CmpOp, Literal};
 use crate::text::{flag, fold_case, shape, Document, TokenKind};
 
-fn cmp_num(op: CmpOp, a: i64, b: i64) -> bool {
+fn compare<T: PartialOrd + ?Sized>(op: CmpOp, a: &T, b: &T) -> bool {
     match op {
         CmpOp::Eq => a == b,
         CmpOp::Ne => a != b,
@@ -18,15 +18,12 @@ fn cmp_num(op: CmpOp, a: i64, b: i64) -> bool {
     }
 }
 
+fn cmp_num(op: CmpOp, a: i64, b: i64) -> bool {
+    compare(op, &a, &b)
+}
+
 fn cmp_str(op: CmpOp, a: &str, b: &str) -> bool {
-    match op {
-        CmpOp::Eq => a == b,
-        CmpOp::Ne => a != b,
-        CmpOp::Lt => a < b,
-        CmpOp::Le => a <= b,
-        CmpOp::Gt => a > b,
-        CmpOp::Ge => a >= b,
-    }
+    compare(op, a, b)
 }
 
 /// Evaluates a token test at token `i`.

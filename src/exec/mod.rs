@@ -363,6 +363,9 @@ fn run_rule(
     s.candidates = cands;
     for slots in matches {
         let (ms, me) = (slots[0], slots[1]);
+        if me <= ms {
+            continue;
+        }
         for v in &rule.vetoes {
             vetoes.push((r, *v, ms, me));
             let st = &mut labels[v.0 as usize];

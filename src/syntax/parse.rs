@@ -25,7 +25,7 @@ pub fn parse(file: FileId, text: &str) -> Result<RuleFile, Vec<Diagnostic>> {
     if let Some(depth_at) = too_deep(text) {
         return Err(vec![Diagnostic::error(
             Span::new(file, depth_at, depth_at + 1),
-            "nesting is too deep (more than 64 levels)",
+            "nesting is too deep (more than 64 levels of brackets, `!` or `not`)",
         )]);
     }
     let pairs = TrawlParser::parse(Rule::file, text).map_err(|e| vec![syntax_error(file, text, e)])?;
@@ -46,18 +46,13 @@ pub fn parse(file: FileId, text: &str) -> Result<RuleFile, Vec<Diagnostic>> {
     }
 }
 
-/// Recursive descent would overflow the stack on absurd nesting: refuse it first.
-fn too_deep(text: &str) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut in_comment = false;
-    for (i, c) in text.char_indices() {
+/// The characters of a rule file outside strings and comments, with their offsets.
+fn structural(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
+    let (mut in_string, mut escaped, mut in_comment) = (false, false, false);
+    text.char_indices().filter(move |&(_, c)| {
         if in_comment {
             in_comment = c != '\n';
-            continue;
-        }
-        if in_string {
+        } else if in_string {
             if escaped {
                 escaped = false;
             } else if c == '\\' {
@@ -65,11 +60,41 @@ fn too_deep(text: &str) -> Option<usize> {
             } else if c == '"' || c == '\n' {
                 in_string = false;
             }
+        } else {
+            match c {
+                '#' => in_comment = true,
+                '"' => in_string = true,
+                _ => return true,
+            }
+        }
+        false
+    })
+}
+
+/// Recursive descent would overflow the stack on absurd nesting (brackets,
+/// or long runs of the prefix operators `!` and `not`): refuse it first.
+fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut prefix_run = 0usize;
+    let mut word = String::new();
+    for (i, c) in structural(text) {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            word.push(c);
             continue;
         }
+        if !word.is_empty() {
+            prefix_run = if word == "not" { prefix_run + 1 } else { 0 };
+            word.clear();
+        }
         match c {
-            '#' => in_comment = true,
-            '"' => in_string = true,
+            '!' => prefix_run += 1,
+            c if c.is_whitespace() => {}
+            _ => prefix_run = 0,
+        }
+        if prefix_run > 64 {
+            return Some(i);
+        }
+        match c {
             '(' | '[' | '{' => {
                 depth += 1;
                 if depth > 64 {
@@ -208,30 +233,13 @@ const RESERVED: &[&str] = &[
 /// The `{` that is never closed, if any (strings and comments skipped).
 fn unclosed_brace(text: &str) -> Option<usize> {
     let mut open = vec![];
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut in_comment = false;
-    for (i, c) in text.char_indices() {
-        if in_comment {
-            in_comment = c != '\n';
-        } else if in_string {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' || c == '\n' {
-                in_string = false;
+    for (i, c) in structural(text) {
+        match c {
+            '{' => open.push(i),
+            '}' => {
+                open.pop();
             }
-        } else {
-            match c {
-                '#' => in_comment = true,
-                '"' => in_string = true,
-                '{' => open.push(i),
-                '}' => {
-                    open.pop();
-                }
-                _ => {}
-            }
+            _ => {}
         }
     }
     open.first().copied()
