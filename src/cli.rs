@@ -9,6 +9,8 @@ use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use trawl::output::{error_record, OffsetUnit};
+use trawl::testing::report::{self, Style};
+use trawl::testing::run_examples;
 use trawl::{diag, exec, Date, Options, RuleErrors, Rules};
 
 /// Rule-based information extraction: rule files in, JSON Lines out.
@@ -29,6 +31,8 @@ enum Command {
         #[arg(required = true)]
         rules: Vec<PathBuf>,
     },
+    /// Run the examples of rule files (the bundled news pack when none is given).
+    Test(TestArgs),
     /// Print a stage's representation of rule files (for debugging rules).
     Dump {
         /// What to print.
@@ -37,6 +41,63 @@ enum Command {
         /// Rule files or folders; the bundled news pack when none is given.
         rules: Vec<PathBuf>,
     },
+}
+
+#[derive(clap::Args)]
+struct TestArgs {
+    /// Rule files or folders; the bundled news pack when none is given.
+    rules: Vec<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: ReportFormat,
+    #[command(flatten)]
+    color: ColorArg,
+    /// Also list passing examples.
+    #[arg(long, short = 'v')]
+    verbose: bool,
+}
+
+/// How results are reported.
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum ReportFormat {
+    /// For people; coloured on a terminal.
+    Human,
+    /// One JSON document.
+    Json,
+    /// JUnit XML, for CI servers.
+    Junit,
+    /// GitHub Actions workflow commands that annotate the rule file.
+    Github,
+}
+
+#[derive(clap::Args)]
+struct ColorArg {
+    /// When to colour human output (`NO_COLOR` turns `auto` off).
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    color: ColorChoice,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorArg {
+    fn style(&self) -> Style {
+        use std::io::IsTerminal;
+        let color = match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::env::var("TERM").map_or(true, |t| t != "dumb")
+            }
+        };
+        Style { color }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -100,6 +161,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Extract(args) => extract(args),
         Command::Check { rules } => check(&rules),
+        Command::Test(args) => test(args),
         Command::Dump { stage, rules } => dump(stage, &rules),
     }
 }
@@ -130,6 +192,29 @@ fn check(paths: &[PathBuf]) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => report(&e),
+    }
+}
+
+fn test(args: TestArgs) -> ExitCode {
+    let rules = match load_rules(&args.rules) {
+        Ok(r) => r,
+        Err(e) => return report(&e),
+    };
+    let outcomes = run_examples(&rules);
+    let text = match args.format {
+        ReportFormat::Human => report::human(&outcomes, args.color.style(), args.verbose),
+        ReportFormat::Json => report::json(&outcomes),
+        ReportFormat::Junit => report::junit(&outcomes),
+        ReportFormat::Github => report::github(&outcomes),
+    };
+    let mut out = io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        return write_failed(e);
+    }
+    if outcomes.iter().any(|o| o.failed()) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

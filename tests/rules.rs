@@ -7,7 +7,8 @@ fn failures(rules: &trawl::Rules) -> Vec<String> {
     let mut out = vec![];
     for o in run_examples(rules) {
         if let Status::Fail(problems) = &o.status {
-            out.push(format!("{} ({}): {:?}\n    {}", o.rule, o.location, o.text, problems.join("\n    ")));
+            let lines = trawl::testing::report::problem_lines(problems, Default::default());
+            out.push(format!("{} ({}): {:?}\n    {}", o.rule, o.location(), o.text, lines.join("\n    ")));
         }
     }
     out

@@ -1,0 +1,301 @@
+//! Rule examples as tests: every `example`, `counterexample` and `todo`
+//! clause of every rule, run through the same extraction as real documents.
+//!
+//! An example is a complete statement of what its rule emits there (after
+//! conflict resolution, with no anchor date): each listed annotation must be
+//! emitted with its label, exact span (the quoted text, or the whole example
+//! when omitted) and every field given, and the rule must emit nothing else.
+//! `example "text"` with nothing listed expects one annotation over the whole
+//! text. A counterexample asserts that the rule emits nothing there. A
+//! `todo` is a known gap: reported, never failing, and reported as "now
+//! passing" once it passes. Each example is also run with whitespace put
+//! before it, and every span must move by exactly that much. For a `veto`
+//! rule, what it "emits" is each of its matches, labelled with the label it
+//! vetoes.
+//!
+//! [`report`] renders the outcomes for people and for CI systems.
+
+pub mod report;
+
+use crate::exec::{self, Extraction, Origin};
+use crate::output::{self, OffsetUnit, Record};
+use crate::syntax::ast::{Example, ExpectValue};
+use crate::text::Document;
+use crate::{Options, Rules};
+use serde_json::Value as Json;
+
+/// One difference between what an example expects and what the rule did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// Expected, not emitted.
+    Missing {
+        /// The label.
+        label: String,
+        /// The span text.
+        text: String,
+        /// Expected fields, rendered.
+        fields: Vec<(String, String)>,
+    },
+    /// Emitted, not expected.
+    Unexpected {
+        /// The label.
+        label: String,
+        /// The span text.
+        text: String,
+        /// Its fields, rendered.
+        fields: Vec<(String, String)>,
+    },
+    /// Emitted with a field that differs from (or lacks) the expected value.
+    Field {
+        /// The label.
+        label: String,
+        /// The span text.
+        text: String,
+        /// The field.
+        field: String,
+        /// What the example says.
+        expected: String,
+        /// What the rule gave (`None`: the field is absent).
+        actual: Option<String>,
+    },
+    /// The spans did not move with text put before the example.
+    Shift {
+        /// How many characters were put before.
+        by: usize,
+    },
+}
+
+/// What came of one example.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// As expected.
+    Pass,
+    /// Not as expected.
+    Fail(Vec<Problem>),
+    /// A `todo` that still fails (not a failure of the run).
+    TodoFail(Vec<Problem>),
+    /// A `todo` that passes now: its `todo` can go.
+    TodoPass,
+}
+
+/// One example's outcome.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The rule.
+    pub rule: String,
+    /// The rule file, as loaded.
+    pub file: String,
+    /// Line of the example in it.
+    pub line: usize,
+    /// The example text.
+    pub text: String,
+    /// `counterexample` rather than `example`.
+    pub counter: bool,
+    /// What came of it.
+    pub status: Status,
+}
+
+impl Outcome {
+    /// `file:line` of the example.
+    pub fn location(&self) -> String {
+        format!("{}:{}", self.file, self.line)
+    }
+
+    /// Whether this outcome fails the run.
+    pub fn failed(&self) -> bool {
+        matches!(self.status, Status::Fail(_))
+    }
+}
+
+/// Counts of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Examples that passed.
+    pub passed: usize,
+    /// Examples that failed.
+    pub failed: usize,
+    /// `todo` examples still failing.
+    pub todo: usize,
+    /// `todo` examples that pass now.
+    pub todo_passing: usize,
+}
+
+/// Counts outcomes.
+pub fn summarize(outcomes: &[Outcome]) -> Summary {
+    let mut s = Summary::default();
+    for o in outcomes {
+        match o.status {
+            Status::Pass => s.passed += 1,
+            Status::Fail(_) => s.failed += 1,
+            Status::TodoFail(_) => s.todo += 1,
+            Status::TodoPass => s.todo_passing += 1,
+        }
+    }
+    s
+}
+
+/// The text put before each example to check that spans move with it: it
+/// adds no token, and takes 3 characters and 7 bytes.
+pub const SHIFT_PREFIX: &str = "\u{3000}\n\n";
+
+/// Runs every example of every rule, in rule order.
+pub fn run_examples(rules: &Rules) -> Vec<Outcome> {
+    let prog = &rules.program;
+    let mut scratch = exec::Scratch::new();
+    let mut out = vec![];
+    for (ri, rule) in prog.set.rules.iter().enumerate() {
+        for ex in &rule.examples {
+            let actual = rule_records(rules, ri as u32, &ex.text.value, &mut scratch);
+            let mut problems = compare(ex, &actual);
+            let shifted = rule_records(rules, ri as u32, &format!("{SHIFT_PREFIX}{}", ex.text.value), &mut scratch);
+            let n = SHIFT_PREFIX.chars().count();
+            let moved: Vec<Record> = actual.iter().map(|r| shift(r, n)).collect();
+            if shifted != moved {
+                problems.push(Problem::Shift { by: n });
+            }
+            let status = match (ex.todo, problems.is_empty()) {
+                (false, true) => Status::Pass,
+                (false, false) => Status::Fail(problems),
+                (true, true) => Status::TodoPass,
+                (true, false) => Status::TodoFail(problems),
+            };
+            let file = prog.set.sources.get(ex.span.file);
+            out.push(Outcome {
+                rule: rule.name.clone(),
+                file: file.name.clone(),
+                line: file.line_col(ex.span.start).0,
+                text: ex.text.value.clone(),
+                counter: ex.counter,
+                status,
+            });
+        }
+    }
+    out
+}
+
+/// What one rule emits (and vetoes) in a text, after conflict resolution.
+fn rule_records(rules: &Rules, rule: u32, text: &str, scratch: &mut exec::Scratch) -> Vec<Record> {
+    let doc = Document::new(text);
+    let ex = exec::extract(&rules.program, &doc, &Options::default(), scratch);
+    let mine: Vec<u32> = ex
+        .kept
+        .iter()
+        .copied()
+        .filter(|&id| matches!(ex.annotations[id as usize].origin, Origin::Rule { rule: r, .. } if r.0 == rule))
+        .collect();
+    let vetoed: Vec<Record> = ex
+        .vetoes
+        .iter()
+        .filter(|v| v.0 .0 == rule)
+        .map(|&(_, label, s, e)| output::span_record(&rules.program, &doc, label, s, e, OffsetUnit::Chars))
+        .collect();
+    let only = Extraction { annotations: ex.annotations, output: mine, kept: vec![], vetoes: vec![] };
+    let mut records = output::records(&rules.program, &doc, &only, OffsetUnit::Chars);
+    records.extend(vetoed);
+    records
+}
+
+fn shift(r: &Record, n: usize) -> Record {
+    fn shift_json(v: &Json, n: usize) -> Json {
+        match v {
+            Json::Object(o) if o.contains_key("start") && o.contains_key("text") => {
+                let mut o = o.clone();
+                for k in ["start", "end"] {
+                    if let Some(x) = o.get(k).and_then(Json::as_u64) {
+                        o.insert(k.into(), Json::from(x + n as u64));
+                    }
+                }
+                Json::Object(o)
+            }
+            Json::Array(items) => Json::Array(items.iter().map(|i| shift_json(i, n)).collect()),
+            other => other.clone(),
+        }
+    }
+    let mut r = r.clone();
+    r.start += n;
+    r.end += n;
+    for v in r.fields.values_mut().chain(r.captures.values_mut()) {
+        *v = shift_json(v, n);
+    }
+    r
+}
+
+/// A field value as an example would write it: spans by their text.
+pub fn shown(v: &Json) -> String {
+    match v {
+        Json::Object(o) => o.get("text").map_or_else(|| v.to_string(), |t| t.to_string()),
+        Json::Array(items) => format!("[{}]", items.iter().map(shown).collect::<Vec<_>>().join(", ")),
+        other => other.to_string(),
+    }
+}
+
+/// An expected value as written in the example: strings quoted, lists bracketed.
+fn expect_shown(v: &ExpectValue) -> String {
+    match v {
+        ExpectValue::Str(s) => Json::String(s.clone()).to_string(),
+        ExpectValue::Int(i) => i.to_string(),
+        ExpectValue::List(items) => format!("[{}]", items.iter().map(expect_shown).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+fn expect_matches(want: &ExpectValue, got: &Json) -> bool {
+    match (want, got) {
+        (ExpectValue::Str(s), Json::String(g)) => s == g,
+        (ExpectValue::Str(s), Json::Object(o)) => o.get("text").and_then(Json::as_str) == Some(s.as_str()),
+        (ExpectValue::Int(i), Json::Number(n)) => n.as_i64() == Some(*i),
+        (ExpectValue::Int(i), Json::String(g)) => g == &i.to_string(),
+        (ExpectValue::List(items), Json::Array(g)) => {
+            items.len() == g.len() && items.iter().zip(g).all(|(w, x)| expect_matches(w, x))
+        }
+        _ => false,
+    }
+}
+
+fn fields_of(r: &Record) -> Vec<(String, String)> {
+    r.fields.iter().map(|(k, v)| (k.clone(), shown(v))).collect()
+}
+
+fn unexpected(r: &Record) -> Problem {
+    Problem::Unexpected { label: r.label.clone(), text: r.text.clone(), fields: fields_of(r) }
+}
+
+/// Compares what the rule emitted with what the example states.
+fn compare(ex: &Example, actual: &[Record]) -> Vec<Problem> {
+    if ex.counter {
+        return actual.iter().map(unexpected).collect();
+    }
+    let whole = ex.text.value.trim();
+    let mut used = vec![false; actual.len()];
+    let mut problems = vec![];
+    if ex.expects.is_empty() {
+        match actual.iter().position(|r| r.text == whole) {
+            Some(i) => used[i] = true,
+            None => problems.push(Problem::Missing { label: "(any label)".into(), text: whole.into(), fields: vec![] }),
+        }
+    }
+    for e in &ex.expects {
+        let span = e.text.as_ref().map_or(whole, |t| t.value.as_str());
+        let found = (0..actual.len()).find(|&i| !used[i] && actual[i].label == e.label.name && actual[i].text == span);
+        let Some(i) = found else {
+            let fields = e.fields.iter().map(|(k, v)| (k.name.clone(), expect_shown(v))).collect();
+            problems.push(Problem::Missing { label: e.label.name.clone(), text: span.into(), fields });
+            continue;
+        };
+        used[i] = true;
+        let r = &actual[i];
+        for (name, want) in &e.fields {
+            let got = r.fields.get(&name.name);
+            if !got.is_some_and(|g| expect_matches(want, g)) {
+                problems.push(Problem::Field {
+                    label: r.label.clone(),
+                    text: r.text.clone(),
+                    field: name.name.clone(),
+                    expected: expect_shown(want),
+                    actual: got.map(shown),
+                });
+            }
+        }
+    }
+    problems.extend(actual.iter().zip(&used).filter(|(_, u)| !**u).map(|(r, _)| unexpected(r)));
+    problems
+}
