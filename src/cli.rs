@@ -30,6 +30,9 @@ enum Command {
         /// Rule files or folders of rule files.
         #[arg(required = true)]
         rules: Vec<PathBuf>,
+        /// Treat warnings as errors (exit 2 if there are any).
+        #[arg(long, value_name = "warnings", value_parser = ["warnings"])]
+        deny: Option<String>,
     },
     /// Run the examples of rule files (the bundled news pack when none is given).
     Test(TestArgs),
@@ -160,7 +163,7 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Extract(args) => extract(args),
-        Command::Check { rules } => check(&rules),
+        Command::Check { rules, deny } => check(&rules, deny.is_some()),
         Command::Test(args) => test(args),
         Command::Dump { stage, rules } => dump(stage, &rules),
     }
@@ -181,14 +184,25 @@ fn report(errors: &RuleErrors) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn check(paths: &[PathBuf]) -> ExitCode {
+fn check(paths: &[PathBuf], deny_warnings: bool) -> ExitCode {
     match Rules::from_paths(paths) {
         Ok(rules) => {
-            if !rules.warnings.is_empty() {
-                eprint!("{}", diag::render(&rules.program.set.sources, &rules.warnings));
-            }
             let set = &rules.program.set;
-            eprintln!("ok: {} rules, {} lexicons, {} files", set.rules.len(), set.lexicons.len(), set.sources.len());
+            let n = rules.warnings.len();
+            if n > 0 {
+                eprint!("{}", diag::render(&set.sources, &rules.warnings));
+            }
+            let warned = if n == 0 { String::new() } else { format!(", {n} warning{}", if n == 1 { "" } else { "s" }) };
+            if deny_warnings && n > 0 {
+                eprintln!("trawl: {n} warning{} denied by --deny warnings", if n == 1 { "" } else { "s" });
+                return ExitCode::from(2);
+            }
+            eprintln!(
+                "ok: {} rules, {} lexicons, {} files{warned}",
+                set.rules.len(),
+                set.lexicons.len(),
+                set.sources.len()
+            );
             ExitCode::SUCCESS
         }
         Err(e) => report(&e),

@@ -25,3 +25,18 @@ fn all_errors_of_a_file_are_reported() {
     let rendered = crate::common::inline_errors(text);
     assert_eq!(rendered.matches("error:").count(), 3, "{rendered}");
 }
+
+#[test]
+fn lint_warnings() {
+    insta::glob!("fixtures/check/warn/*.trawl", |path| {
+        let rules = crate::common::rules(path);
+        assert!(!rules.warnings.is_empty(), "{} gives no warning", path.display());
+        insta::assert_snapshot!(diag::render(&rules.program.set.sources, &rules.warnings));
+    });
+}
+
+#[test]
+fn bundled_pack_is_lint_clean() {
+    let rules = trawl::Rules::bundled_news().expect("bundled");
+    assert!(rules.warnings.is_empty(), "{}", diag::render(&rules.program.set.sources, &rules.warnings));
+}

@@ -67,6 +67,8 @@ pub struct Lexicon {
     pub derived: Option<Derived>,
     /// The definition.
     pub span: Span,
+    /// Its name where defined.
+    pub name_span: Span,
 }
 
 /// Where a derived lexicon comes from.
@@ -102,6 +104,8 @@ pub struct LexEntry {
     pub keys: Vec<String>,
     /// Its features.
     pub features: Vec<(String, Literal)>,
+    /// Where it is written (a line of a lexicon file, or an inline string).
+    pub span: Span,
 }
 
 /// A checked rule.

@@ -9,6 +9,7 @@
 
 mod cascade;
 pub mod hir;
+mod lint;
 pub mod load;
 mod rules;
 
@@ -42,6 +43,7 @@ pub fn check(paths: &[PathBuf], files: &dyn Files) -> Result<(RuleSet, Vec<Diagn
     if has_errors(&checker.diags) {
         return Err((checker.sources, checker.diags));
     }
+    checker.lint();
     let Checker { sources, labels, lexicons, rules, mut diags, .. } = checker;
     dedup(&mut diags);
     Ok((RuleSet { sources, labels, lexicons, rules, order }, diags))
@@ -63,6 +65,8 @@ struct Checker<'f, 'a> {
     lexicons: Vec<Lexicon>,
     rules: Vec<Rule>,
     rule_defs: Vec<&'a ast::RuleDef>,
+    /// Named patterns some rule uses (directly or through other patterns).
+    used_patterns: rustc_hash::FxHashSet<String>,
 }
 
 impl<'f, 'a> Checker<'f, 'a> {
@@ -76,7 +80,15 @@ impl<'f, 'a> Checker<'f, 'a> {
             lexicons: vec![],
             rules: vec![],
             rule_defs: vec![],
+            used_patterns: Default::default(),
         }
+    }
+
+    fn warn(&mut self, span: Span, msg: impl Into<String>) -> &mut Diagnostic {
+        let mut d = Diagnostic::error(span, msg);
+        d.severity = crate::diag::Severity::Warning;
+        self.diags.push(d);
+        self.diags.last_mut().expect("just pushed")
     }
 
     fn err(&mut self, span: Span, msg: impl Into<String>) -> &mut Diagnostic {
@@ -149,6 +161,7 @@ impl<'f, 'a> Checker<'f, 'a> {
                             entries,
                             derived: None,
                             span: l.span,
+                            name_span: l.name.span,
                         });
                     }
                     ast::Item::Pattern(p) => {
@@ -220,7 +233,7 @@ impl<'f, 'a> Checker<'f, 'a> {
                 k
             })
             .collect();
-        Some(LexEntry { text: text.to_string(), keys, features })
+        Some(LexEntry { text: text.to_string(), keys, features, span })
     }
 
     fn lexicon_file(&mut self, from: crate::source::FileId, path: &ast::StrLit) -> Vec<LexEntry> {
@@ -411,6 +424,7 @@ pub fn nullable(p: &Pat) -> bool {
 }
 
 struct RuleCx {
+    scope: Scope,
     captures: Vec<String>,
     capture_labels: Vec<Option<LabelId>>,
     reads: BTreeSet<LabelId>,

@@ -5,7 +5,13 @@ use super::*;
 
 impl<'f, 'a> Checker<'f, 'a> {
     pub(super) fn rule(&mut self, r: &'a ast::RuleDef) -> Option<Rule> {
-        let mut cx = RuleCx { captures: vec![], capture_labels: vec![], reads: BTreeSet::new(), stack: vec![] };
+        let mut cx = RuleCx {
+            scope: Scope::Sentence,
+            captures: vec![],
+            capture_labels: vec![],
+            reads: BTreeSet::new(),
+            stack: vec![],
+        };
         let mut pattern = None;
         let mut conditions_ast = vec![];
         let mut emits_ast = vec![];
@@ -57,6 +63,7 @@ impl<'f, 'a> Checker<'f, 'a> {
                 .push("add `emit Label { ... }` or `veto Label`".into());
         }
         let errors_before = self.diags.len();
+        cx.scope = scope.unwrap_or(Scope::Sentence);
         let pat = self.pattern(pattern, &mut cx, false)?;
         if self.diags.len() == errors_before && nullable(&pat) {
             self.err(pattern.span(), "this pattern can match without any token")
@@ -168,7 +175,15 @@ impl<'f, 'a> Checker<'f, 'a> {
                 let inner = self.pattern(inner, cx, in_context)?;
                 Pat::Repeat { inner: Box::new(inner), min: *min, max: *max, lazy: *lazy }
             }
-            ast::Pattern::Gap { min, max, .. } => {
+            ast::Pattern::Gap { min, max, span } => {
+                if max.is_none() && cx.scope == Scope::Document {
+                    self.warn(
+                        *span,
+                        "an unbounded gap in a rule with `scope document` can reach across the whole document",
+                    )
+                    .hints
+                    .push("bound it, as in `...{0,50}`, or narrow the scope to a paragraph".into());
+                }
                 Pat::Repeat { inner: Box::new(Pat::Token(Test::Any)), min: *min, max: *max, lazy: true }
             }
             ast::Pattern::Context { negated, after, inner, .. } => {
@@ -205,6 +220,7 @@ impl<'f, 'a> Checker<'f, 'a> {
                             );
                             return None;
                         }
+                        self.used_patterns.insert(name.name.clone());
                         if cx.stack.len() >= 64 {
                             self.err(name.span, "named patterns nest too deeply (more than 64 levels)");
                             return None;
@@ -279,9 +295,18 @@ impl<'f, 'a> Checker<'f, 'a> {
                 }
             },
             ast::TokenTest::Regex { source, ignore_case, span } => {
-                if let Err(e) = crate::compile::build_regex(source, *ignore_case) {
-                    self.err(*span, format!("invalid regex: {e}"));
-                    return None;
+                match crate::compile::build_regex(source, *ignore_case) {
+                    Err(e) => {
+                        self.err(*span, format!("invalid regex: {e}"));
+                        return None;
+                    }
+                    Ok(re) if re.is_match("") => {
+                        self.warn(*span, "this regex matches the empty string, so it matches every token").hints.push(
+                            "a token regex matches anywhere in the token: anchor it (`^...$`) or use `+` for `*`"
+                                .into(),
+                        );
+                    }
+                    Ok(_) => {}
                 }
                 Test::Regex { source: source.clone(), fold: *ignore_case }
             }
