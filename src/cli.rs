@@ -9,6 +9,7 @@ use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use trawl::output::{error_record, OffsetUnit};
+use trawl::snapshot::{DocCheck, Snapshot};
 use trawl::testing::report::{self, Style};
 use trawl::testing::run_examples;
 use trawl::{diag, exec, Date, Options, RuleErrors, Rules};
@@ -36,6 +37,8 @@ enum Command {
     },
     /// Run the examples of rule files (the bundled news pack when none is given).
     Test(TestArgs),
+    /// Store the extraction of documents (`--update`, the default), or compare with the store (`--check`).
+    Snapshot(SnapshotArgs),
     /// Print a stage's representation of rule files (for debugging rules).
     Dump {
         /// What to print.
@@ -58,6 +61,33 @@ struct TestArgs {
     /// Also list passing examples.
     #[arg(long, short = 'v')]
     verbose: bool,
+}
+
+#[derive(clap::Args)]
+struct SnapshotArgs {
+    /// Rule file or folder (repeatable); the bundled news pack when absent.
+    #[arg(long = "rules", short = 'r', value_name = "PATH")]
+    rules: Vec<PathBuf>,
+    /// The folder of stored snapshots.
+    #[arg(long, value_name = "DIR")]
+    store: PathBuf,
+    /// Compare with the store; exit 1 on any difference.
+    #[arg(long, conflicts_with = "update")]
+    check: bool,
+    /// Write the new snapshots into the store (the default).
+    #[arg(long)]
+    update: bool,
+    /// Anchor date (YYYY-MM-DD) for relative and year-less dates.
+    #[arg(long, value_name = "DATE")]
+    anchor_date: Option<String>,
+    /// Report format of `--check`.
+    #[arg(long, value_enum, default_value = "human")]
+    format: ReportFormat,
+    #[command(flatten)]
+    color: ColorArg,
+    /// Files or folders (read recursively, in sorted order); `-` reads standard input.
+    #[arg(value_name = "INPUT", required = true)]
+    inputs: Vec<PathBuf>,
 }
 
 /// How results are reported.
@@ -165,6 +195,7 @@ pub fn main() -> ExitCode {
         Command::Extract(args) => extract(args),
         Command::Check { rules, deny } => check(&rules, deny.is_some()),
         Command::Test(args) => test(args),
+        Command::Snapshot(args) => snapshot(args),
         Command::Dump { stage, rules } => dump(stage, &rules),
     }
 }
@@ -232,6 +263,145 @@ fn test(args: TestArgs) -> ExitCode {
     }
 }
 
+fn parse_anchor(s: &Option<String>) -> Result<Option<Date>, ExitCode> {
+    match s {
+        None => Ok(None),
+        Some(s) => match Date::parse(s) {
+            Some(d) => Ok(Some(d)),
+            None => {
+                eprintln!("trawl: --anchor-date: `{s}` is not a date (expected YYYY-MM-DD)");
+                Err(ExitCode::from(2))
+            }
+        },
+    }
+}
+
+/// Stored snapshot files below `dir`, as document keys.
+fn stored_keys(dir: &Path) -> Vec<String> {
+    let mut files = vec![];
+    if dir.is_dir() {
+        let _ = walk(dir, &mut files);
+    }
+    let mut keys: Vec<String> = files
+        .iter()
+        .filter_map(|f| {
+            let rel = f.strip_prefix(dir).ok()?.to_string_lossy().replace('\\', "/");
+            rel.strip_suffix(".jsonl").map(str::to_string)
+        })
+        .collect();
+    keys.sort();
+    keys
+}
+
+fn snapshot(args: SnapshotArgs) -> ExitCode {
+    let anchor = match parse_anchor(&args.anchor_date) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    let rules = match load_rules(&args.rules) {
+        Ok(r) => r,
+        Err(e) => return report(&e),
+    };
+    let docs = match collect_inputs(&args.inputs) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("trawl: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut keys = std::collections::BTreeMap::new();
+    for d in &docs {
+        if let Some(other) = keys.insert(d.key.clone(), d.id.clone()) {
+            eprintln!(
+                "trawl: `{}` and `{other}` would share the snapshot `{}`; give them in separate runs",
+                d.id, d.key
+            );
+            return ExitCode::from(2);
+        }
+    }
+    let opts = Options { anchor };
+    let mut scratch = exec::Scratch::new();
+    let mut checks = vec![];
+    let (mut written, mut unchanged) = (0, 0);
+    for d in &docs {
+        let text = match read_input(&d.input, u64::MAX >> 1) {
+            Ok(t) => t,
+            Err((_, msg)) => {
+                eprintln!("trawl: {}: {msg}", d.id);
+                return ExitCode::from(2);
+            }
+        };
+        let doc = trawl::text::Document::new(&text);
+        let ex = exec::extract(&rules.program, &doc, &opts, &mut scratch);
+        let snap = Snapshot::new(&rules.program, &d.key, &doc, &ex);
+        let path = args.store.join(format!("{}.jsonl", d.key));
+        let stored = std::fs::read_to_string(&path).ok();
+        if args.check {
+            let (old, new_doc) = match stored.as_deref().map(Snapshot::parse) {
+                Some(Ok(s)) => (s.records, false),
+                Some(Err(e)) => {
+                    eprintln!("trawl: {}: {e}", path.display());
+                    return ExitCode::from(2);
+                }
+                None => (vec![], true),
+            };
+            let changes = trawl::snapshot::diff(&old, &snap.records);
+            checks.push(DocCheck { doc: d.key.clone(), text: Some(text.clone()), new_doc, stale: false, changes });
+        } else {
+            let rendered = snap.render();
+            if stored.as_deref() == Some(rendered.as_str()) {
+                unchanged += 1;
+                continue;
+            }
+            if let Err(e) =
+                path.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|_| std::fs::write(&path, rendered))
+            {
+                eprintln!("trawl: {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+            written += 1;
+        }
+    }
+    let stale: Vec<String> = stored_keys(&args.store).into_iter().filter(|k| !keys.contains_key(k)).collect();
+    if !args.check {
+        for k in &stale {
+            let _ = std::fs::remove_file(args.store.join(format!("{k}.jsonl")));
+        }
+        eprintln!("snapshots: {written} written, {unchanged} unchanged, {} removed", stale.len());
+        return ExitCode::SUCCESS;
+    }
+    for k in stale {
+        let old = std::fs::read_to_string(args.store.join(format!("{k}.jsonl")))
+            .ok()
+            .and_then(|t| Snapshot::parse(&t).ok())
+            .map_or(vec![], |s| s.records);
+        let changes = old.into_iter().map(trawl::snapshot::Change::Removed).collect();
+        checks.push(DocCheck { doc: k, text: None, new_doc: false, stale: true, changes });
+    }
+    let set = &rules.program.set;
+    let locate = |name: &str| {
+        set.rules.iter().find(|r| r.name == name).map(|r| {
+            let f = set.sources.get(r.span.file);
+            (f.name.clone(), f.line_col(r.span.start).0)
+        })
+    };
+    let text = match args.format {
+        ReportFormat::Human => trawl::snapshot::human(&checks, &locate, args.color.style()),
+        ReportFormat::Json => trawl::snapshot::json(&checks),
+        ReportFormat::Junit => trawl::snapshot::junit(&checks),
+        ReportFormat::Github => trawl::snapshot::github(&checks, &locate),
+    };
+    let mut out = io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        return write_failed(e);
+    }
+    if checks.iter().any(|c| !c.changes.is_empty() || c.new_doc || c.stale) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 fn dump(stage: DumpStage, paths: &[PathBuf]) -> ExitCode {
     match stage {
         DumpStage::Program => match load_rules(paths) {
@@ -273,18 +443,30 @@ enum Input {
     File(PathBuf),
 }
 
-fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<(String, Input)>, String> {
+/// One document to read: its id in records, its key in a snapshot store
+/// (the path below the folder given, or the file name), and where it is.
+struct Doc {
+    id: String,
+    key: String,
+    input: Input,
+}
+
+fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<Doc>, String> {
     let mut out = Vec::new();
     for p in paths {
         if p.as_os_str() == "-" {
-            out.push(("-".to_string(), Input::Stdin));
+            out.push(Doc { id: "-".into(), key: "stdin".into(), input: Input::Stdin });
         } else if p.is_dir() {
             let mut files = Vec::new();
             walk(p, &mut files).map_err(|e| format!("{}: {e}", p.display()))?;
             files.sort();
-            out.extend(files.into_iter().map(|f| (f.display().to_string(), Input::File(f))));
+            out.extend(files.into_iter().map(|f| {
+                let key = f.strip_prefix(p).unwrap_or(&f).to_string_lossy().replace('\\', "/");
+                Doc { id: f.display().to_string(), key, input: Input::File(f) }
+            }));
         } else {
-            out.push((p.display().to_string(), Input::File(p.clone())));
+            let key = p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().to_string());
+            out.push(Doc { id: p.display().to_string(), key, input: Input::File(p.clone()) });
         }
     }
     Ok(out)
@@ -366,7 +548,7 @@ fn extract(args: ExtractArgs) -> ExitCode {
     let opts = Options { anchor };
     let mut scratch = exec::Scratch::new();
     let mut failed = 0usize;
-    for (doc_id, input) in &inputs {
+    for Doc { id: doc_id, input, .. } in &inputs {
         let line = match read_input(input, args.max_doc_bytes) {
             Err((kind, msg)) => {
                 failed += 1;

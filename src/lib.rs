@@ -35,6 +35,7 @@ pub mod compile;
 pub mod diag;
 pub mod exec;
 pub mod output;
+pub mod snapshot;
 pub mod source;
 pub mod syntax;
 pub mod testing;

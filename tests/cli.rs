@@ -141,3 +141,167 @@ fn a_closed_pipe_ends_the_run_quietly() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+fn report(format: &str) -> (i32, String) {
+    let (code, out, err) =
+        trawl(&["test", "--format", format, "--color", "never", "tests/fixtures/test/failing.trawl"]);
+    assert!(err.is_empty(), "{err}");
+    (code, out)
+}
+
+#[test]
+fn test_reports_failures_as_diffs() {
+    let (code, out) = report("human");
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("test_human", out);
+    let (_, out) = report("github");
+    insta::assert_snapshot!("test_github", out);
+    // One annotation per failing example (4), each at the rule file's example line.
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("::error file=tests/fixtures/test/failing.trawl,line=")).count(),
+        4
+    );
+    let (_, out) = report("json");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["summary"], serde_json::json!({"passed": 1, "failed": 4, "todo": 1, "todo_passing": 1}));
+}
+
+#[test]
+fn test_junit_is_valid_xml_with_a_case_per_example() {
+    let (_, out) = report("junit");
+    let doc = roxmltree::Document::parse(&out).expect("valid XML");
+    let cases: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("testcase")).collect();
+    assert_eq!(cases.len(), 7);
+    assert_eq!(cases.iter().filter(|c| c.children().any(|x| x.has_tag_name("failure"))).count(), 4);
+    assert_eq!(cases.iter().filter(|c| c.children().any(|x| x.has_tag_name("skipped"))).count(), 2);
+    insta::assert_snapshot!("test_junit", out);
+}
+
+#[test]
+fn the_bundled_pack_passes_and_a_broken_example_fails_with_its_rule_and_line() {
+    let (code, out, _) = trawl(&["test", "--color", "never"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("examples: ") && out.contains(" passed, 0 failed"), "{out}");
+    // Break one example in a temporary copy of the pack.
+    let dir = temp_dir("broken-pack");
+    for f in std::fs::read_dir(root().join("rules/news")).expect("pack") {
+        let f = f.expect("entry").path();
+        if f.is_file() {
+            std::fs::copy(&f, dir.join(f.file_name().expect("name"))).expect("copy");
+        }
+    }
+    copy_dir(&root().join("rules/news/lexicons"), &dir.join("lexicons"));
+    let events = dir.join("events.trawl");
+    let text = std::fs::read_to_string(&events).expect("events");
+    let line = text.lines().position(|l| l.contains("example \"talks six times\"")).expect("example") + 1;
+    std::fs::write(&events, text.replace("Count \"six times\" { value: 6 }", "Count \"six times\" { value: 7 }"))
+        .expect("write");
+    let (code, out, _) = trawl(&["test", "--color", "never", dir.to_str().expect("path")]);
+    assert_eq!(code, 1, "{out}");
+    let head = format!("{}:{line}: count_times: example \"talks six times\" ... FAILED", events.display());
+    assert!(out.contains(&head), "{out}");
+    assert!(out.contains("~ Count \"six times\" field `value`: expected 7, got 6"), "{out}");
+    let (_, out, _) = trawl(&["test", "--format", "github", dir.to_str().expect("path")]);
+    assert_eq!(out.lines().filter(|l| l.starts_with("::error ")).count(), 1, "{out}");
+    assert!(out.contains(&format!("line={line},")), "{out}");
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for f in std::fs::read_dir(from).expect("dir") {
+        let f = f.expect("entry").path();
+        if f.is_file() {
+            std::fs::copy(&f, to.join(f.file_name().expect("name"))).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn check_deny_warnings() {
+    let (code, _, err) = trawl(&["check", "tests/fixtures/check/warn/no_examples.trawl"]);
+    assert_eq!(code, 0);
+    assert!(err.contains("warning: rule `untested` has no examples") && err.contains("1 warning"), "{err}");
+    let (code, _, err) = trawl(&["check", "--deny", "warnings", "tests/fixtures/check/warn/no_examples.trawl"]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, _) = trawl(&["check", "--deny", "warnings", "rules/news"]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn corpus_snapshots_match() {
+    let (code, out, err) = trawl(&[
+        "snapshot",
+        "--check",
+        "--color",
+        "never",
+        "--store",
+        "tests/corpus-snapshots/seed",
+        "--anchor-date",
+        "2023-05-01",
+        "tests/corpus/japan-france-talks.txt",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let dev = root().join("../shared/corpus/dev/docs");
+    if dev.is_dir() {
+        let (code, out, err) = trawl(&[
+            "snapshot",
+            "--check",
+            "--color",
+            "never",
+            "--store",
+            "tests/corpus-snapshots/dev",
+            dev.to_str().expect("path"),
+        ]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains("101 unchanged"), "{out}");
+    } else {
+        eprintln!("corpus_snapshots_match: ../shared/corpus/dev/docs is not here; checked the seed only");
+    }
+}
+
+#[test]
+fn snapshots_do_not_churn_and_a_one_rule_change_shows_only_that_rule() {
+    let dir = temp_dir("snapshots");
+    let store = dir.join("store");
+    let docs =
+        [root().join("tests/corpus/japan-france-talks.txt"), root().join("tests/fixtures/extract/derived/doc.txt")];
+    let docs: Vec<&str> = docs.iter().map(|d| d.to_str().expect("path")).collect();
+    let write = |rules: Option<&str>| {
+        let mut args = vec!["snapshot", "--store", store.to_str().expect("path"), "--anchor-date", "2023-05-01"];
+        if let Some(r) = rules {
+            args.extend(["--rules", r]);
+        }
+        args.extend(&docs);
+        trawl(&args)
+    };
+    assert_eq!(write(None).0, 0);
+    let first = std::fs::read(store.join("japan-france-talks.txt.jsonl")).expect("stored");
+    let (code, _, err) = write(None);
+    assert_eq!(code, 0);
+    assert!(err.contains("0 written, 2 unchanged"), "{err}");
+    assert_eq!(std::fs::read(store.join("japan-france-talks.txt.jsonl")).expect("stored"), first, "byte-identical");
+    // Change one rule in a copy of the pack.
+    let pack = dir.join("news");
+    copy_dir(&root().join("rules/news"), &pack);
+    copy_dir(&root().join("rules/news/lexicons"), &pack.join("lexicons"));
+    let events = pack.join("events.trawl");
+    let text = std::fs::read_to_string(&events).expect("events");
+    std::fs::write(
+        &events,
+        text.replace(
+            "emit   Count { value: int(n) }\n  example \"talks six times\" => Count \"six times\" { value: 6 }",
+            "emit   Count { value: int(n), unit: \"times\" }",
+        ),
+    )
+    .expect("write");
+    let mut args = vec!["snapshot", "--check", "--color", "never", "--store", store.to_str().expect("path")];
+    args.extend(["--anchor-date", "2023-05-01", "--rules", pack.to_str().expect("path")]);
+    args.extend(&docs);
+    let (code, out, _) = trawl(&args);
+    assert_eq!(code, 1, "{out}");
+    let rules_mentioned: Vec<&str> = out.lines().filter_map(|l| l.strip_prefix("rule ")).collect();
+    assert_eq!(rules_mentioned.len(), 1, "{out}");
+    assert!(rules_mentioned[0].starts_with("count_times ("), "{out}");
+    let out = out.replace(pack.to_str().expect("path"), "[pack]");
+    insta::assert_snapshot!("snapshot_one_rule_change", out);
+}

@@ -8,6 +8,10 @@ const NAMED_SNAPSHOTS: &[&str] = &[
     "integration__compile__bundled_news_program_listing.snap",
     "integration__extract__seed_article_full_output.snap",
     "integration__cli__usage_and_rule_errors_exit_2.snap",
+    "integration__cli__test_human.snap",
+    "integration__cli__test_github.snap",
+    "integration__cli__test_junit.snap",
+    "integration__cli__snapshot_one_rule_change.snap",
 ];
 
 #[test]
