@@ -305,3 +305,17 @@ fn snapshots_do_not_churn_and_a_one_rule_change_shows_only_that_rule() {
     let out = out.replace(pack.to_str().expect("path"), "[pack]");
     insta::assert_snapshot!("snapshot_one_rule_change", out);
 }
+
+#[test]
+fn the_readme_ci_recipe_runs() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README");
+    let yaml = readme.split("```yaml").nth(1).and_then(|s| s.split("```").next()).expect("a yaml block");
+    let commands: Vec<&str> = yaml.lines().filter_map(|l| l.trim().strip_prefix("run: trawl ")).collect();
+    assert!(commands.len() >= 4, "{yaml}");
+    for c in commands {
+        let c = c.split(" > ").next().expect("command");
+        let args: Vec<&str> = c.split_whitespace().collect();
+        let (code, out, err) = trawl(&args);
+        assert_eq!(code, 0, "trawl {c}\n{out}{err}");
+    }
+}
