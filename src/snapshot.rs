@@ -329,7 +329,7 @@ fn describe_change(out: &mut String, doc: &DocCheck, ch: &Change, style: Style) 
 /// The human report: differences grouped by rule and label, then a summary per rule.
 pub fn human(checks: &[DocCheck], locate: RuleLocation, style: Style) -> String {
     let mut out = String::new();
-        type ByLabel<'c> = BTreeMap<&'c str, Vec<(&'c DocCheck, &'c Change)>>;
+    type ByLabel<'c> = BTreeMap<&'c str, Vec<(&'c DocCheck, &'c Change)>>;
     let mut grouped: BTreeMap<&str, ByLabel> = BTreeMap::new();
     for c in checks {
         for ch in &c.changes {

@@ -319,3 +319,15 @@ fn the_readme_ci_recipe_runs() {
         assert_eq!(code, 0, "trawl {c}\n{out}{err}");
     }
 }
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let args = |c: &'static str| ["test", "--color", c, "tests/fixtures/test/failing.trawl"];
+    let (_, always, _) = trawl(&args("always"));
+    assert!(always.contains("\x1b[31mFAILED\x1b[0m"), "{always}");
+    let (_, never, _) = trawl(&args("never"));
+    assert!(!never.contains('\x1b'));
+    // Not a terminal here, so `auto` means no colour.
+    let (_, auto, _) = trawl(&args("auto"));
+    assert!(!auto.contains('\x1b'));
+}
