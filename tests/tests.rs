@@ -12,6 +12,8 @@ mod extract;
 mod semantics;
 // The bundled packs' own examples, and every example in docs/LANGUAGE.md.
 mod rules;
+// Batch extraction: JSON Lines, filter mode, threads, order, GNU parallel.
+mod batch;
 // The command line: exit codes, error records, formats.
 mod cli;
 // Inputs of any kind never panic.

@@ -4,11 +4,14 @@
 //! the rest were processed); 2 usage or rule errors. Data goes to stdout,
 //! everything else to stderr. A closed pipe downstream ends the run quietly.
 
+mod batch;
+mod inputs;
+
 use clap::{Parser, Subcommand, ValueEnum};
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use trawl::output::{error_record, OffsetUnit};
+use trawl::output::OffsetUnit;
 use trawl::snapshot::{DocCheck, Snapshot};
 use trawl::testing::report::{self, Style};
 use trawl::testing::run_examples;
@@ -161,9 +164,55 @@ struct ExtractArgs {
     /// Documents larger than this many bytes get an error record.
     #[arg(long, default_value_t = 64 << 20, value_name = "N")]
     max_doc_bytes: u64,
+    /// How inputs hold documents: a whole file each, or JSON Lines (one document per line).
+    #[arg(long, value_enum, default_value = "text")]
+    input_format: InputFormat,
+    /// JSON Lines: the field with the document id.
+    #[arg(long, default_value = "id", value_name = "FIELD")]
+    id_field: String,
+    /// JSON Lines: the field with the text.
+    #[arg(long, default_value = "text", value_name = "FIELD")]
+    text_field: String,
+    /// JSON Lines: the field with the document's date, its anchor for relative dates.
+    #[arg(long, value_name = "FIELD")]
+    anchor_field: Option<String>,
+    /// Filter mode: exactly one output line per input document (JSON Lines input).
+    #[arg(long)]
+    per_document: bool,
+    /// In folders, read only files whose path (below the folder) or name matches (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    include: Vec<String>,
+    /// In folders, skip files whose path (below the folder) or name matches (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Worker threads (default: the number of cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
+    /// Write results as they are ready, not in input order.
+    #[arg(long)]
+    unordered: bool,
+    /// Print a summary at the end, on stderr (`--stats=json`: one JSON line).
+    #[arg(long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "human", value_name = "FORMAT")]
+    stats: Option<StatsArg>,
     /// Files or folders (read recursively, in sorted order); `-` reads standard input.
     #[arg(value_name = "INPUT")]
     inputs: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum InputFormat {
+    /// Each file (or standard input) is one document.
+    Text,
+    /// JSON Lines, one document per line.
+    Jsonl,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StatsArg {
+    /// Lines for people.
+    Human,
+    /// One JSON line.
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -280,7 +329,7 @@ fn parse_anchor(s: &Option<String>) -> Result<Option<Date>, ExitCode> {
 fn stored_keys(dir: &Path) -> Vec<String> {
     let mut files = vec![];
     if dir.is_dir() {
-        let _ = walk(dir, &mut files);
+        let _ = inputs::walk(dir, &mut files);
     }
     let mut keys: Vec<String> = files
         .iter()
@@ -302,7 +351,7 @@ fn snapshot(args: SnapshotArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return report(&e),
     };
-    let docs = match collect_inputs(&args.inputs) {
+    let docs = match inputs::collect(&args.inputs, &[], &[]) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("trawl: {e}");
@@ -324,7 +373,7 @@ fn snapshot(args: SnapshotArgs) -> ExitCode {
     let mut checks = vec![];
     let (mut written, mut unchanged) = (0, 0);
     for d in &docs {
-        let text = match read_input(&d.input, u64::MAX >> 1) {
+        let text = match inputs::read_whole(&d.input, u64::MAX >> 1) {
             Ok(t) => t,
             Err((_, msg)) => {
                 eprintln!("trawl: {}: {msg}", d.id);
@@ -437,154 +486,79 @@ fn dump(stage: DumpStage, paths: &[PathBuf]) -> ExitCode {
     }
 }
 
-/// One input document, before reading.
-enum Input {
-    Stdin,
-    File(PathBuf),
-}
-
-/// One document to read: its id in records, its key in a snapshot store
-/// (the path below the folder given, or the file name), and where it is.
-struct Doc {
-    id: String,
-    key: String,
-    input: Input,
-}
-
-fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<Doc>, String> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p.as_os_str() == "-" {
-            out.push(Doc { id: "-".into(), key: "stdin".into(), input: Input::Stdin });
-        } else if p.is_dir() {
-            let mut files = Vec::new();
-            walk(p, &mut files).map_err(|e| format!("{}: {e}", p.display()))?;
-            files.sort();
-            out.extend(files.into_iter().map(|f| {
-                let key = f.strip_prefix(p).unwrap_or(&f).to_string_lossy().replace('\\', "/");
-                Doc { id: f.display().to_string(), key, input: Input::File(f) }
-            }));
-        } else {
-            let key = p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().to_string());
-            out.push(Doc { id: p.display().to_string(), key, input: Input::File(p.clone()) });
-        }
-    }
-    Ok(out)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let p = entry?.path();
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else {
-            out.push(p);
-        }
-    }
-    Ok(())
-}
-
-fn read_input(input: &Input, max: u64) -> Result<String, (&'static str, String)> {
-    let mut bytes = Vec::new();
-    let res = match input {
-        Input::Stdin => io::stdin().lock().take(max + 1).read_to_end(&mut bytes),
-        Input::File(p) => std::fs::File::open(p).and_then(|f| f.take(max + 1).read_to_end(&mut bytes)),
-    };
-    if let Err(e) = res {
-        return Err(("unreadable", e.to_string()));
-    }
-    if bytes.len() as u64 > max {
-        return Err(("too_large", format!("larger than --max-doc-bytes ({max})")));
-    }
-    if let Some(i) = bytes.iter().position(|&b| b == 0) {
-        return Err(("binary", format!("binary content (NUL byte at offset {i})")));
-    }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").map(<[u8]>::to_vec).unwrap_or(bytes);
-    String::from_utf8(bytes)
-        .map_err(|e| ("invalid_utf8", format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to())))
-}
-
 fn extract(args: ExtractArgs) -> ExitCode {
-    let anchor = match &args.anchor_date {
-        None => None,
-        Some(s) => match Date::parse(s) {
-            Some(d) => Some(d),
-            None => {
-                eprintln!("trawl: --anchor-date: `{s}` is not a date (expected YYYY-MM-DD)");
-                return ExitCode::from(2);
-            }
-        },
+    let anchor = match parse_anchor(&args.anchor_date) {
+        Ok(a) => a,
+        Err(code) => return code,
     };
     if args.inputs.is_empty() {
         eprintln!("trawl: no input given (name files or folders, or `-` for standard input)");
+        return ExitCode::from(2);
+    }
+    if args.per_document && (args.input_format != InputFormat::Jsonl || args.format != Format::Jsonl) {
+        eprintln!("trawl: --per-document needs --input-format jsonl and JSON Lines output");
+        return ExitCode::from(2);
+    }
+    if args.threads == Some(0) {
+        eprintln!("trawl: --threads must be at least 1");
         return ExitCode::from(2);
     }
     let rules = match load_rules(&args.rules) {
         Ok(r) => r,
         Err(e) => return report(&e),
     };
-    let inputs = match collect_inputs(&args.inputs) {
+    let sources = match inputs::collect(&args.inputs, &args.include, &args.exclude) {
         Ok(i) => i,
         Err(e) => {
             eprintln!("trawl: {e}");
             return ExitCode::from(2);
         }
     };
-    let sink: Box<dyn Write> = match &args.output {
+    let mut sink: Box<dyn Write> = match &args.output {
         Some(p) => match std::fs::File::create(p) {
-            Ok(f) => Box::new(f),
+            Ok(f) => Box::new(BufWriter::with_capacity(1 << 16, f)),
             Err(e) => {
                 eprintln!("trawl: {}: {e}", p.display());
                 return ExitCode::from(2);
             }
         },
-        None => Box::new(io::stdout().lock()),
+        None => Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
     };
-    let mut out = BufWriter::new(sink);
-    let unit = match args.offsets {
-        Offsets::Chars => OffsetUnit::Chars,
-        Offsets::Bytes => OffsetUnit::Bytes,
+    let cfg = batch::Config {
+        rules: &rules,
+        sources,
+        jsonl: (args.input_format == InputFormat::Jsonl).then(|| inputs::JsonlFields {
+            id: args.id_field.clone(),
+            text: args.text_field.clone(),
+            anchor: args.anchor_field.clone(),
+        }),
+        anchor,
+        unit: match args.offsets {
+            Offsets::Chars => OffsetUnit::Chars,
+            Offsets::Bytes => OffsetUnit::Bytes,
+        },
+        layout: match (args.per_document, args.format) {
+            (true, _) => batch::Layout::PerDocument,
+            (false, Format::Jsonl) => batch::Layout::Jsonl,
+            (false, Format::Text) => batch::Layout::Text,
+        },
+        threads: args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        ordered: !args.unordered,
+        max_doc_bytes: args.max_doc_bytes,
+        stats: args.stats.map(|s| match s {
+            StatsArg::Human => batch::StatsFormat::Human,
+            StatsArg::Json => batch::StatsFormat::Json,
+        }),
     };
-    let opts = Options { anchor };
-    let mut scratch = exec::Scratch::new();
-    let mut failed = 0usize;
-    for Doc { id: doc_id, input, .. } in &inputs {
-        let line = match read_input(input, args.max_doc_bytes) {
-            Err((kind, msg)) => {
-                failed += 1;
-                eprintln!("trawl: {doc_id}: {msg}");
-                Err(error_record(doc_id, kind, &msg))
-            }
-            Ok(text) => {
-                let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    rules.extract_with(&text, &opts, unit, &mut scratch)
-                }));
-                match res {
-                    Ok(records) => Ok(records),
-                    Err(_) => {
-                        failed += 1;
-                        scratch = exec::Scratch::new();
-                        Err(error_record(doc_id, "internal", "internal error while extracting; please report it"))
-                    }
-                }
-            }
-        };
-        let written = match line {
-            Ok(records) => records.iter().try_for_each(|r| match args.format {
-                Format::Jsonl => writeln!(out, "{}", r.to_json(doc_id)),
-                Format::Text => writeln!(out, "{doc_id}\t{}", r.to_text()),
-            }),
-            Err(rec) => writeln!(out, "{rec}"),
-        };
-        if let Err(e) = written {
-            return write_failed(e);
-        }
+    let totals = match batch::run(&cfg, &mut sink) {
+        Ok(t) => t,
+        Err(e) => return write_failed(e),
+    };
+    if totals.closed {
+        return ExitCode::SUCCESS;
     }
-    if let Err(e) = out.flush() {
-        return write_failed(e);
-    }
-    if failed > 0 {
-        eprintln!("trawl: {failed} of {} documents failed", inputs.len());
+    if totals.failed > 0 {
+        eprintln!("trawl: {} of {} documents failed", totals.failed, totals.docs);
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -1,0 +1,389 @@
+//! Batch extraction: documents in, JSON Lines out, on every core, streaming.
+//!
+//! One reader thread turns the inputs into numbered jobs; `threads` workers
+//! extract (each with its own scratch space; the compiled rules are shared);
+//! the calling thread writes results as they come, in input order unless
+//! `--unordered`. At most a fixed number of documents are in flight (read
+//! but not yet written), so memory is bounded by them, not by the corpus.
+//! With one thread everything runs on the calling thread.
+//!
+//! Every document yields its records or one error record; a panic while
+//! extracting one document becomes an error record of kind `internal`. In
+//! per-document mode (filter mode) every input yields exactly one line.
+
+use super::inputs::{read_whole, DocError, JsonlFields, JsonlReader, Source};
+use std::collections::BTreeMap;
+use std::io::{self, IsTerminal, Write};
+use std::sync::mpsc::{channel, sync_channel, Receiver};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use trawl::output::{error_record, OffsetUnit, Record, SCHEMA_VERSION};
+use trawl::{exec, Date, Options, Rules};
+
+/// How records are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// One JSON line per annotation.
+    Jsonl,
+    /// One readable line per annotation.
+    Text,
+    /// One JSON line per document (filter mode).
+    PerDocument,
+}
+
+/// How `--stats` is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatsFormat {
+    /// Lines for people, on stderr.
+    Human,
+    /// One JSON line, on stderr.
+    Json,
+}
+
+/// A validated batch run.
+pub struct Config<'r> {
+    /// The compiled rules.
+    pub rules: &'r Rules,
+    /// The inputs.
+    pub sources: Vec<Source>,
+    /// Read inputs as JSON Lines documents with these fields.
+    pub jsonl: Option<JsonlFields>,
+    /// Anchor date for documents without one of their own.
+    pub anchor: Option<Date>,
+    /// Offsets in records.
+    pub unit: OffsetUnit,
+    /// Output layout.
+    pub layout: Layout,
+    /// Worker threads (1: everything on the calling thread).
+    pub threads: usize,
+    /// Write in input order.
+    pub ordered: bool,
+    /// Larger documents get an error record.
+    pub max_doc_bytes: u64,
+    /// Print a summary at the end.
+    pub stats: Option<StatsFormat>,
+}
+
+/// What the run did.
+#[derive(Debug, Default)]
+pub struct Totals {
+    /// Documents seen.
+    pub docs: u64,
+    /// Documents that got an error record.
+    pub failed: u64,
+    /// Text bytes extracted from.
+    pub bytes: u64,
+    /// Records per label.
+    pub labels: BTreeMap<String, u64>,
+    /// The output was closed downstream.
+    pub closed: bool,
+}
+
+struct Job {
+    seq: u64,
+    id: String,
+    text: Result<String, DocError>,
+    anchor: Option<Date>,
+}
+
+struct Done {
+    seq: u64,
+    out: String,
+    failed: bool,
+    bytes: u64,
+    labels: Vec<String>,
+}
+
+/// Reads every input in order, calling `emit` per document; stops early when `emit` says so.
+fn read_all(cfg: &Config, mut emit: impl FnMut(Job) -> bool) {
+    let mut seq = 0u64;
+    for src in &cfg.sources {
+        match &cfg.jsonl {
+            None => {
+                let job =
+                    Job { seq, id: src.id.clone(), text: read_whole(&src.input, cfg.max_doc_bytes), anchor: None };
+                seq += 1;
+                if !emit(job) {
+                    return;
+                }
+            }
+            Some(fields) => {
+                let mut reader = match JsonlReader::open(src, cfg.max_doc_bytes, fields.clone()) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let job =
+                            Job { seq, id: src.id.clone(), text: Err(("unreadable", e.to_string())), anchor: None };
+                        seq += 1;
+                        if !emit(job) {
+                            return;
+                        }
+                        continue;
+                    }
+                };
+                reader.keep_blank = cfg.layout == Layout::PerDocument;
+                while let Some(d) = reader.next_doc() {
+                    let job = Job { seq, id: d.id, text: d.text, anchor: d.anchor };
+                    seq += 1;
+                    if !emit(job) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn record_json(r: &Record, doc: &str, with_doc: bool) -> serde_json::Value {
+    let mut v = r.to_json(doc);
+    if !with_doc {
+        if let Some(o) = v.as_object_mut() {
+            o.remove("doc");
+            o.remove("v");
+        }
+    }
+    v
+}
+
+/// Extracts one job into its output lines.
+fn process(cfg: &Config, job: Job, scratch: &mut exec::Scratch) -> Done {
+    let Job { seq, id, text, anchor } = job;
+    let failure = |kind: &str, msg: &str| -> String {
+        let rec = match cfg.layout {
+            Layout::PerDocument => {
+                serde_json::json!({"v": SCHEMA_VERSION, "id": id, "error": {"kind": kind, "message": msg}})
+            }
+            _ => error_record(&id, kind, msg),
+        };
+        format!("{rec}\n")
+    };
+    let text = match text {
+        Ok(t) => t,
+        Err((kind, msg)) => {
+            eprintln!("trawl: {id}: {msg}");
+            return Done { seq, out: failure(kind, &msg), failed: true, bytes: 0, labels: vec![] };
+        }
+    };
+    let opts = Options { anchor: anchor.or(cfg.anchor) };
+    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        cfg.rules.extract_with(&text, &opts, cfg.unit, scratch)
+    }));
+    let records = match res {
+        Ok(r) => r,
+        Err(_) => {
+            *scratch = exec::Scratch::new();
+            let msg = "internal error while extracting; please report it";
+            eprintln!("trawl: {id}: {msg}");
+            return Done { seq, out: failure("internal", msg), failed: true, bytes: text.len() as u64, labels: vec![] };
+        }
+    };
+    let mut out = String::new();
+    match cfg.layout {
+        Layout::Jsonl => {
+            for r in &records {
+                out.push_str(&record_json(r, &id, true).to_string());
+                out.push('\n');
+            }
+        }
+        Layout::Text => {
+            for r in &records {
+                out.push_str(&format!("{id}\t{}\n", r.to_text()));
+            }
+        }
+        Layout::PerDocument => {
+            let recs: Vec<serde_json::Value> = records.iter().map(|r| record_json(r, &id, false)).collect();
+            out.push_str(&serde_json::json!({"v": SCHEMA_VERSION, "id": id, "records": recs}).to_string());
+            out.push('\n');
+        }
+    }
+    let labels = records.into_iter().map(|r| r.label).collect();
+    Done { seq, out, failed: false, bytes: text.len() as u64, labels }
+}
+
+/// Progress on stderr when it is a terminal: documents, MB, MB/s, ETA.
+struct Progress {
+    on: bool,
+    start: Instant,
+    last: Instant,
+    total_bytes: Option<u64>,
+}
+
+impl Progress {
+    fn new(sources: &[Source], jsonl: bool) -> Progress {
+        let on = io::stderr().is_terminal();
+        let total_bytes = if jsonl { None } else { sources.iter().map(|s| s.size).sum::<Option<u64>>() };
+        let now = Instant::now();
+        Progress { on, start: now, last: now, total_bytes }
+    }
+
+    fn update(&mut self, t: &Totals, force: bool) {
+        if !self.on || (!force && self.last.elapsed() < Duration::from_millis(200)) {
+            return;
+        }
+        self.last = Instant::now();
+        let secs = self.start.elapsed().as_secs_f64().max(1e-9);
+        let mb = t.bytes as f64 / 1e6;
+        let rate = mb / secs;
+        let eta = match self.total_bytes {
+            Some(total) if rate > 0.0 && total > t.bytes => {
+                format!(", ETA {:.0} s", (total - t.bytes) as f64 / 1e6 / rate)
+            }
+            _ => String::new(),
+        };
+        eprint!("\r\x1b[2K{} documents, {mb:.1} MB, {rate:.1} MB/s{eta}", t.docs);
+    }
+
+    fn finish(&self) {
+        if self.on {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
+
+fn account(t: &mut Totals, d: &Done) {
+    t.docs += 1;
+    t.bytes += d.bytes;
+    if d.failed {
+        t.failed += 1;
+    }
+    for l in &d.labels {
+        *t.labels.entry(l.clone()).or_default() += 1;
+    }
+}
+
+/// Runs the batch, writing to `out`. Returns the totals, or the write error
+/// that stopped it (a closed pipe is not an error: `closed` is set).
+pub fn run(cfg: &Config, out: &mut dyn Write) -> io::Result<Totals> {
+    let start = Instant::now();
+    let mut totals = Totals::default();
+    let mut progress = Progress::new(&cfg.sources, cfg.jsonl.is_some());
+    let result = if cfg.threads <= 1 {
+        run_inline(cfg, out, &mut totals, &mut progress)
+    } else {
+        run_parallel(cfg, out, &mut totals, &mut progress)
+    };
+    progress.finish();
+    match result {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => totals.closed = true,
+        Err(e) => return Err(e),
+        Ok(()) => {
+            if let Err(e) = out.flush() {
+                if e.kind() == io::ErrorKind::BrokenPipe {
+                    totals.closed = true;
+                } else {
+                    return Err(e);
+                }
+            }
+        }
+    }
+    if let Some(f) = cfg.stats {
+        print_stats(&totals, start.elapsed(), f, cfg.threads);
+    }
+    Ok(totals)
+}
+
+fn run_inline(cfg: &Config, out: &mut dyn Write, totals: &mut Totals, progress: &mut Progress) -> io::Result<()> {
+    let mut scratch = exec::Scratch::new();
+    let mut result = Ok(());
+    read_all(cfg, |job| {
+        let done = process(cfg, job, &mut scratch);
+        account(totals, &done);
+        progress.update(totals, false);
+        result = out.write_all(done.out.as_bytes());
+        result.is_ok()
+    });
+    result
+}
+
+fn run_parallel(cfg: &Config, out: &mut dyn Write, totals: &mut Totals, progress: &mut Progress) -> io::Result<()> {
+    let in_flight = cfg.threads * 8 + 16;
+    let (job_tx, job_rx) = sync_channel::<Job>(cfg.threads * 2);
+    let job_rx = Mutex::new(job_rx);
+    let (done_tx, done_rx) = channel::<Done>();
+    // A semaphore: the reader takes a token per document, the writer gives it back.
+    let (tok_tx, tok_rx) = sync_channel::<()>(in_flight);
+    for _ in 0..in_flight {
+        tok_tx.send(()).expect("tokens");
+    }
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            read_all(cfg, |job| tok_rx.recv().is_ok() && job_tx.send(job).is_ok());
+        });
+        for _ in 0..cfg.threads {
+            let done_tx = done_tx.clone();
+            let job_rx = &job_rx;
+            s.spawn(move || {
+                let mut scratch = exec::Scratch::new();
+                loop {
+                    let job = match job_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(job) = job else { return };
+                    if done_tx.send(process(cfg, job, &mut scratch)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        write_results(cfg, out, totals, progress, done_rx, tok_tx)
+    })
+}
+
+fn write_results(
+    cfg: &Config,
+    out: &mut dyn Write,
+    totals: &mut Totals,
+    progress: &mut Progress,
+    done_rx: Receiver<Done>,
+    tokens: std::sync::mpsc::SyncSender<()>,
+) -> io::Result<()> {
+    let mut pending: BTreeMap<u64, Done> = BTreeMap::new();
+    let mut next = 0u64;
+    for done in done_rx {
+        if !cfg.ordered {
+            account(totals, &done);
+            out.write_all(done.out.as_bytes())?;
+            let _ = tokens.send(());
+            progress.update(totals, false);
+            continue;
+        }
+        pending.insert(done.seq, done);
+        while let Some(d) = pending.remove(&next) {
+            account(totals, &d);
+            out.write_all(d.out.as_bytes())?;
+            let _ = tokens.send(());
+            next += 1;
+        }
+        progress.update(totals, false);
+    }
+    Ok(())
+}
+
+fn print_stats(t: &Totals, elapsed: Duration, f: StatsFormat, threads: usize) {
+    let secs = elapsed.as_secs_f64();
+    let mb = t.bytes as f64 / 1e6;
+    let rate = if secs > 0.0 { mb / secs } else { 0.0 };
+    let records: u64 = t.labels.values().sum();
+    match f {
+        StatsFormat::Json => {
+            let v = serde_json::json!({"stats": {
+                "documents": t.docs, "errors": t.failed, "records": records, "labels": t.labels,
+                "MB": (mb * 1000.0).round() / 1000.0, "seconds": (secs * 1000.0).round() / 1000.0,
+                "MB_per_s": (rate * 100.0).round() / 100.0, "threads": threads,
+            }});
+            eprintln!("{v}");
+        }
+        StatsFormat::Human => {
+            eprintln!("documents: {} ({} with errors)", t.docs, t.failed);
+            eprintln!("records:   {records}");
+            for (label, n) in &t.labels {
+                eprintln!("  {label:<16} {n}");
+            }
+            eprintln!(
+                "text:      {mb:.1} MB in {secs:.2} s, {rate:.2} MB/s on {threads} thread{}",
+                if threads == 1 { "" } else { "s" }
+            );
+        }
+    }
+}

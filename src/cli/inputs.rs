@@ -1,0 +1,265 @@
+//! Inputs: the command line's paths in, documents out.
+//!
+//! Paths are files, folders (read recursively, in sorted order, filtered by
+//! `--include`/`--exclude` globs on the path below the folder) or `-` for
+//! standard input. With `--input-format jsonl` every input is JSON Lines, one
+//! document per line (`--id-field`, `--text-field`; other fields are
+//! metadata, such as the anchor date with `--anchor-field`). Reading never
+//! stops at a bad document: it becomes a [`Doc`] with an error, which the
+//! batch turns into an error record.
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use trawl::Date;
+
+/// Where a document comes from.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// Standard input.
+    Stdin,
+    /// A file.
+    File(PathBuf),
+}
+
+/// One input named on the command line, after folders are expanded.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Its id in records: the path as given (`-` for standard input).
+    pub id: String,
+    /// Its key in a snapshot store: the path below the folder given, or the file name.
+    pub key: String,
+    /// Where it is.
+    pub input: Input,
+    /// Its size in bytes, when known (for progress).
+    pub size: Option<u64>,
+}
+
+/// Expands the command line's paths into sources, filtered by globs.
+pub fn collect(paths: &[PathBuf], include: &[String], exclude: &[String]) -> Result<Vec<Source>, String> {
+    let set = |globs: &[String]| -> Result<Option<GlobSet>, String> {
+        if globs.is_empty() {
+            return Ok(None);
+        }
+        let mut b = GlobSetBuilder::new();
+        for g in globs {
+            b.add(Glob::new(g).map_err(|e| format!("glob `{g}`: {e}"))?);
+        }
+        b.build().map(Some).map_err(|e| e.to_string())
+    };
+    let (inc, exc) = (set(include)?, set(exclude)?);
+    let keep = |key: &str| {
+        let name = key.rsplit('/').next().unwrap_or(key);
+        let hit = |s: &GlobSet| s.is_match(key) || s.is_match(name);
+        inc.as_ref().is_none_or(hit) && !exc.as_ref().is_some_and(hit)
+    };
+    let mut out = Vec::new();
+    for p in paths {
+        if p.as_os_str() == "-" {
+            out.push(Source { id: "-".into(), key: "stdin".into(), input: Input::Stdin, size: None });
+        } else if p.is_dir() {
+            let mut files = Vec::new();
+            walk(p, &mut files).map_err(|e| format!("{}: {e}", p.display()))?;
+            files.sort();
+            for f in files {
+                let key = f.strip_prefix(p).unwrap_or(&f).to_string_lossy().replace('\\', "/");
+                if keep(&key) {
+                    let size = std::fs::metadata(&f).ok().map(|m| m.len());
+                    out.push(Source { id: f.display().to_string(), key, input: Input::File(f), size });
+                }
+            }
+        } else {
+            let key = p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().to_string());
+            let size = std::fs::metadata(p).ok().map(|m| m.len());
+            out.push(Source { id: p.display().to_string(), key, input: Input::File(p.clone()), size });
+        }
+    }
+    Ok(out)
+}
+
+/// All files below a folder.
+pub fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let p = entry?.path();
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Why a document could not be processed: a kind (for the error record) and a message.
+pub type DocError = (&'static str, String);
+
+/// Checks and decodes a document's bytes: not binary, UTF-8 (a BOM is dropped).
+pub fn decode(bytes: Vec<u8>, max: u64) -> Result<String, DocError> {
+    if bytes.len() as u64 > max {
+        return Err(("too_large", format!("larger than --max-doc-bytes ({max})")));
+    }
+    if let Some(i) = memchr0(&bytes) {
+        return Err(("binary", format!("binary content (NUL byte at offset {i})")));
+    }
+    let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => rest.to_vec(),
+        None => bytes,
+    };
+    String::from_utf8(bytes)
+        .map_err(|e| ("invalid_utf8", format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to())))
+}
+
+fn memchr0(b: &[u8]) -> Option<usize> {
+    b.iter().position(|&x| x == 0)
+}
+
+/// Reads a whole input as one document.
+pub fn read_whole(input: &Input, max: u64) -> Result<String, DocError> {
+    let mut bytes = Vec::new();
+    let res = match input {
+        Input::Stdin => io::stdin().lock().take(max + 1).read_to_end(&mut bytes),
+        Input::File(p) => std::fs::File::open(p).and_then(|f| f.take(max + 1).read_to_end(&mut bytes)),
+    };
+    if let Err(e) = res {
+        return Err(("unreadable", e.to_string()));
+    }
+    decode(bytes, max)
+}
+
+/// How JSON Lines documents are read.
+#[derive(Debug, Clone)]
+pub struct JsonlFields {
+    /// The field holding the document id.
+    pub id: String,
+    /// The field holding the text.
+    pub text: String,
+    /// The field holding the anchor date, if any.
+    pub anchor: Option<String>,
+}
+
+/// A document read from a JSON Lines line.
+#[derive(Debug)]
+pub struct JsonlDoc {
+    /// Its id (from the id field, else `source:line`).
+    pub id: String,
+    /// Its text, or why there is none.
+    pub text: Result<String, DocError>,
+    /// Its anchor date from metadata, if any.
+    pub anchor: Option<Date>,
+}
+
+/// Reads JSON Lines documents one line at a time; a bad line becomes a
+/// document with an error and the stream stays in sync. Lines longer than
+/// `max` bytes are skipped to their end without being held in memory.
+pub struct JsonlReader {
+    reader: Box<dyn BufRead + Send>,
+    source: String,
+    line: usize,
+    max: u64,
+    fields: JsonlFields,
+    /// Whether blank lines are documents (with an error) rather than skipped.
+    pub keep_blank: bool,
+}
+
+impl JsonlReader {
+    /// Opens an input.
+    pub fn open(src: &Source, max: u64, fields: JsonlFields) -> io::Result<JsonlReader> {
+        let reader: Box<dyn BufRead + Send> = match &src.input {
+            Input::Stdin => Box::new(BufReader::with_capacity(1 << 16, io::stdin())),
+            Input::File(p) => Box::new(BufReader::with_capacity(1 << 16, std::fs::File::open(p)?)),
+        };
+        Ok(JsonlReader { reader, source: src.id.clone(), line: 0, max, fields, keep_blank: false })
+    }
+
+    /// Reads one line into `buf` (without its newline); `Ok(None)` at the end,
+    /// `Ok(Some(false))` when the line was longer than the limit.
+    fn read_line(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<bool>> {
+        buf.clear();
+        let mut any = false;
+        let mut fits = true;
+        loop {
+            let chunk = self.reader.fill_buf()?;
+            if chunk.is_empty() {
+                return Ok(if any { Some(fits) } else { None });
+            }
+            any = true;
+            let (part, done) = match chunk.iter().position(|&b| b == b'\n') {
+                Some(i) => (&chunk[..i], Some(i + 1)),
+                None => (chunk, None),
+            };
+            if fits && (buf.len() + part.len()) as u64 <= self.max.saturating_mul(2).saturating_add(4096) {
+                buf.extend_from_slice(part);
+            } else {
+                fits = false;
+                buf.clear();
+            }
+            let n = done.unwrap_or(chunk.len());
+            self.reader.consume(n);
+            if done.is_some() {
+                return Ok(Some(fits));
+            }
+        }
+    }
+
+    /// The next document, or `None` at the end of the input.
+    pub fn next_doc(&mut self) -> Option<JsonlDoc> {
+        let mut buf = Vec::new();
+        loop {
+            let fits = match self.read_line(&mut buf) {
+                Ok(None) => return None,
+                Ok(Some(f)) => f,
+                Err(e) => {
+                    self.line += 1;
+                    return Some(self.error(("unreadable", e.to_string())));
+                }
+            };
+            self.line += 1;
+            if buf.last() == Some(&b'\r') {
+                buf.pop();
+            }
+            if !fits {
+                return Some(self.error(("too_large", format!("line longer than --max-doc-bytes ({})", self.max))));
+            }
+            if buf.iter().all(u8::is_ascii_whitespace) {
+                if self.keep_blank {
+                    return Some(self.error(("empty_line", "blank line".into())));
+                }
+                continue;
+            }
+            return Some(self.parse(&buf));
+        }
+    }
+
+    fn fallback_id(&self) -> String {
+        format!("{}:{}", self.source, self.line)
+    }
+
+    fn error(&self, e: DocError) -> JsonlDoc {
+        JsonlDoc { id: self.fallback_id(), text: Err(e), anchor: None }
+    }
+
+    fn parse(&self, line: &[u8]) -> JsonlDoc {
+        let v: serde_json::Value = match serde_json::from_slice(line) {
+            Ok(v) => v,
+            Err(e) => return self.error(("invalid_json", format!("line {}: {e}", self.line))),
+        };
+        let id = match v.get(&self.fields.id) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Null) | None => self.fallback_id(),
+            Some(other) => other.to_string(),
+        };
+        let anchor = self.fields.anchor.as_ref().and_then(|f| v.get(f)).and_then(|d| d.as_str()).and_then(Date::parse);
+        let text = match v.get(&self.fields.text) {
+            Some(serde_json::Value::String(s)) => {
+                if s.len() as u64 > self.max {
+                    Err(("too_large", format!("larger than --max-doc-bytes ({})", self.max)))
+                } else {
+                    Ok(s.clone())
+                }
+            }
+            Some(_) => Err(("invalid_document", format!("field `{}` is not a string", self.fields.text))),
+            None => Err(("invalid_document", format!("no field `{}`", self.fields.text))),
+        };
+        JsonlDoc { id, text, anchor }
+    }
+}
