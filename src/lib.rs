@@ -40,6 +40,7 @@ pub mod source;
 pub mod syntax;
 pub mod testing;
 pub mod text;
+pub mod workload;
 
 pub use compile::Program;
 pub use exec::{Date, Options};

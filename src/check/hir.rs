@@ -261,8 +261,10 @@ pub enum Class {
     Punct,
     /// A symbol.
     Symbol,
-    /// One capital letter, with or without a period.
+        /// One capital letter, with or without a period.
     Initial,
+    /// Title case: upper-case first letter, no other upper-case letter.
+    Title,
 }
 
 impl Class {
@@ -276,7 +278,8 @@ impl Class {
             "word" => Class::Word,
             "punct" | "punctuation" => Class::Punct,
             "symbol" => Class::Symbol,
-            "initial" => Class::Initial,
+                        "initial" => Class::Initial,
+            "title" => Class::Title,
             _ => return None,
         })
     }
@@ -294,6 +297,7 @@ impl Class {
         "punctuation",
         "symbol",
         "initial",
+        "title",
         "any",
         "_",
     ];
@@ -308,7 +312,8 @@ impl Class {
             Class::Word => "word",
             Class::Punct => "punct",
             Class::Symbol => "symbol",
-            Class::Initial => "initial",
+                        Class::Initial => "initial",
+            Class::Title => "title",
         }
     }
 }

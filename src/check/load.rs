@@ -81,6 +81,19 @@ impl Files for EmbeddedFiles {
     }
 }
 
+/// Files held in memory, by path (for generated rule sets such as translated workloads).
+pub struct MemoryFiles(pub std::collections::HashMap<PathBuf, String>);
+
+impl Files for MemoryFiles {
+    fn read(&self, path: &Path) -> io::Result<String> {
+        self.0.get(&clean(path)).cloned().ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file"))
+    }
+
+    fn rule_files_in(&self, _: &Path) -> Option<io::Result<Vec<PathBuf>>> {
+        None
+    }
+}
+
 /// Removes `.` and resolves `..` lexically.
 pub fn clean(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();

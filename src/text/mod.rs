@@ -58,8 +58,10 @@ pub mod flag {
     pub const SPACE_BEFORE: u16 = 16;
     /// All its bytes are ASCII.
     pub const ASCII: u16 = 32;
-    /// Its text is already its normalized key (no quotes, dashes or non-ASCII to fold).
+        /// Its text is already its normalized key (no quotes, dashes or non-ASCII to fold).
     pub const PLAIN: u16 = 64;
+    /// Title case: an upper-case letter first, no other upper-case letter.
+    pub const TITLE: u16 = 128;
 }
 
 /// One token. Offsets are end-exclusive; `start < end`.
@@ -374,8 +376,11 @@ fn flags_of(text: &str, kind: TokenKind) -> u16 {
             lower += 1;
         }
     }
-    if upper > 0 && lower == 0 {
+        if upper > 0 && lower == 0 {
         f |= flag::UPPER;
+    }
+    if first.is_uppercase() && upper == 1 {
+        f |= flag::TITLE;
     }
     if lower > 0 && upper == 0 {
         f |= flag::LOWER;
