@@ -194,11 +194,17 @@ impl<'t> Tokenizer<'t> {
         let mut sent_start = 0u32;
         let mut par_start = 0u32;
         let mut pending_end = false; // a sentence-final mark was seen
-        while let Some(c) = self.peek(self.pos) {
+                while let Some(&b) = self.bytes.get(self.pos) {
+            // ASCII whitespace, the common case, without decoding.
+            if b < 0x80 && (b == b' ' || (b'\t'..=b'\r').contains(&b)) {
+                newlines += (b == b'\n') as u32;
+                self.pos += 1;
+                self.chars += 1;
+                space_before = true;
+                continue;
+            }
+            let c = self.peek(self.pos).expect("in bounds");
             if c.is_whitespace() {
-                if c == '\n' {
-                    newlines += 1;
-                }
                 self.pos += c.len_utf8();
                 self.chars += 1;
                 space_before = true;
@@ -217,16 +223,22 @@ impl<'t> Tokenizer<'t> {
                     sent_start = n;
                 }
             }
-            newlines = 0;
+                        newlines = 0;
             let start = self.pos;
             let char_start = self.chars;
-            let kind = self.scan(c);
+            let (kind, flags) = match self.fast_ascii() {
+                Some(kf) => kf,
+                None => {
+                    let kind = self.scan(c);
+                    (kind, flags_of(&self.text[start..self.pos], kind))
+                }
+            };
             let text = &self.text[start..self.pos];
             let mut tok =
                 Token { start: start as u32, end: self.pos as u32, char_start, char_end: self.chars, kind, flags: 0 };
-            tok.flags = flags_of(text, kind) | if space_before { flag::SPACE_BEFORE } else { 0 };
+            tok.flags = flags | if space_before { flag::SPACE_BEFORE } else { 0 };
             // A closing quote or bracket right after the final mark stays in the sentence.
-            let closes = text.chars().next().is_some_and(is_closer) && text.chars().count() == 1;
+                        let closes = text.chars().next().is_some_and(|c| is_closer(c) && c.len_utf8() == text.len());
             if pending_end && closes && !tok.has(flag::SPACE_BEFORE) {
                 // still pending
             } else {
@@ -238,6 +250,65 @@ impl<'t> Tokenizer<'t> {
         let n = doc.tokens.len() as u32;
         push_range(&mut doc.sentences, sent_start, n);
         push_range(&mut doc.paragraphs, par_start, n);
+    }
+
+        /// The common cases, decided from ASCII bytes alone: a run of letters and
+    /// digits followed by an ASCII character that cannot extend it (not
+    /// `,` `.` `:` `'`), or one punctuation character that cannot start a
+    /// longer token. Returns the kind and flags, or `None` for the general path.
+    #[inline]
+    fn fast_ascii(&mut self) -> Option<(TokenKind, u16)> {
+        let bytes = self.bytes;
+        let start = self.pos;
+        let b0 = bytes[start];
+        if b0.is_ascii_alphanumeric() {
+            let mut i = start;
+            let (mut upper, mut lower, mut letters) = (0u32, 0u32, 0u32);
+            while let Some(&b) = bytes.get(i) {
+                if !b.is_ascii_alphanumeric() {
+                    break;
+                }
+                upper += b.is_ascii_uppercase() as u32;
+                lower += b.is_ascii_lowercase() as u32;
+                letters += b.is_ascii_alphabetic() as u32;
+                i += 1;
+            }
+            match bytes.get(i) {
+                Some(&b) if b >= 0x80 || matches!(b, b',' | b'.' | b':' | b'\'') => return None,
+                _ => {}
+            }
+            let len = (i - start) as u32;
+            self.pos = i;
+            self.chars += len;
+            if letters == 0 {
+                return Some((TokenKind::Number, flag::ASCII | flag::PLAIN));
+            }
+            let mut f = flag::ASCII | flag::PLAIN;
+            if b0.is_ascii_uppercase() {
+                f |= flag::CAP;
+                if upper == 1 {
+                    f |= flag::TITLE;
+                }
+                if len == 1 {
+                    f |= flag::INITIAL;
+                }
+            }
+            if upper > 0 && lower == 0 {
+                f |= flag::UPPER;
+            }
+            if lower > 0 && upper == 0 {
+                f |= flag::LOWER;
+            }
+            return Some((TokenKind::Word, f));
+        }
+        if b0 < 0x80 && b0.is_ascii_punctuation() && !matches!(b0, b'.' | b'\'') {
+            self.pos += 1;
+            self.chars += 1;
+            let kind = if is_symbol(b0 as char) { TokenKind::Symbol } else { TokenKind::Punct };
+            let plain = if matches!(b0, b'"' | b'`') { 0 } else { flag::PLAIN };
+            return Some((kind, flag::ASCII | plain));
+        }
+        None
     }
 
     /// Scans one token starting with `c` at `self.pos`; returns its kind.
@@ -269,15 +340,25 @@ impl<'t> Tokenizer<'t> {
         }
     }
 
-    fn advance_to(&mut self, end: usize) {
-        self.chars += self.text[self.pos..end].chars().count() as u32;
+        fn advance_to(&mut self, end: usize) {
+        let span = &self.bytes[self.pos..end];
+        self.chars += if span.is_ascii() { span.len() } else { self.text[self.pos..end].chars().count() } as u32;
         self.pos = end;
     }
 
-    fn scan_word(&mut self) -> TokenKind {
+        fn scan_word(&mut self) -> TokenKind {
         let start = self.pos;
         let mut has_letter = false;
         let mut i = self.pos;
+        // The ASCII run first, byte by byte.
+        while let Some(&b) = self.bytes.get(i) {
+            if b.is_ascii_alphanumeric() {
+                has_letter |= b.is_ascii_alphabetic();
+                i += 1;
+            } else {
+                break;
+            }
+        }
         loop {
             match self.peek(i) {
                 Some(c) if is_word_char(c) => {
@@ -352,14 +433,11 @@ fn push_range(v: &mut Vec<(u32, u32)>, start: u32, end: u32) {
 }
 
 fn flags_of(text: &str, kind: TokenKind) -> u16 {
-    let mut f = 0;
-    let ascii = text.is_ascii();
-    if ascii {
-        f |= flag::ASCII;
-        if !text.bytes().any(|b| matches!(b, b'\'' | b'"' | b'`')) {
-            f |= flag::PLAIN;
-        }
+    let bytes = text.as_bytes();
+    if bytes.is_ascii() {
+        return ascii_flags(bytes, kind);
     }
+    let mut f = 0;
     if kind != TokenKind::Word {
         return f;
     }
@@ -387,6 +465,40 @@ fn flags_of(text: &str, kind: TokenKind) -> u16 {
     }
     if first.is_uppercase() && (chars.as_str().is_empty() || chars.as_str() == ".") {
         f |= flag::INITIAL;
+    }
+    f
+}
+
+/// `flags_of` for ASCII text, in one pass over the bytes.
+fn ascii_flags(b: &[u8], kind: TokenKind) -> u16 {
+    let mut f = flag::ASCII;
+    let (mut upper, mut lower, mut quote) = (0u32, 0u32, false);
+    for &c in b {
+        upper += c.is_ascii_uppercase() as u32;
+        lower += c.is_ascii_lowercase() as u32;
+        quote |= matches!(c, b'\'' | b'"' | b'`');
+    }
+    if !quote {
+        f |= flag::PLAIN;
+    }
+    if kind != TokenKind::Word {
+        return f;
+    }
+    let first_upper = b[0].is_ascii_uppercase();
+    if first_upper {
+        f |= flag::CAP;
+        if upper == 1 {
+            f |= flag::TITLE;
+        }
+        if b.len() == 1 || (b.len() == 2 && b[1] == b'.') {
+            f |= flag::INITIAL;
+        }
+    }
+    if upper > 0 && lower == 0 {
+        f |= flag::UPPER;
+    }
+    if lower > 0 && upper == 0 {
+        f |= flag::LOWER;
     }
     f
 }
