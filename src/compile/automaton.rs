@@ -7,25 +7,31 @@
 //! hash map keyed by `(state, token id)`; outputs are merged along failure
 //! links at build time.
 
-use super::LexHit;
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 
 /// The automaton. State 0 is the root.
-#[derive(Debug, Default)]
-pub struct TokenAutomaton {
+#[derive(Debug)]
+pub struct TokenAutomaton<T = super::LexHit> {
     next: FxHashMap<(u32, u32), u32>,
     fail: Vec<u32>,
     /// Per state: hits ending here, with their length in tokens.
-    out: Vec<Vec<(LexHit, u32)>>,
+        out: Vec<Vec<(T, u32)>>,
+    /// Transitions from the root, by token id (0: none): most tokens fail there.
+    root: Vec<u32>,
     entries: usize,
 }
 
-impl TokenAutomaton {
+impl<T: Copy> TokenAutomaton<T> {
     /// Builds the automaton over `(token ids, hit)` pairs.
-    pub fn new(entries: &[(Vec<u32>, LexHit)]) -> TokenAutomaton {
-        let mut a =
-            TokenAutomaton { next: FxHashMap::default(), fail: vec![0], out: vec![vec![]], entries: entries.len() };
+    pub fn new(entries: &[(Vec<u32>, T)]) -> TokenAutomaton<T> {
+                let mut a = TokenAutomaton {
+            next: FxHashMap::default(),
+            fail: vec![0],
+            out: vec![vec![]],
+            root: vec![],
+            entries: entries.len(),
+        };
         for (ids, hit) in entries {
             let mut s = 0u32;
             for &id in ids {
@@ -41,6 +47,14 @@ impl TokenAutomaton {
                 };
             }
             a.out[s as usize].push((*hit, ids.len() as u32));
+        }
+                for (&(s, id), &t) in &a.next {
+            if s == 0 {
+                if a.root.len() <= id as usize {
+                    a.root.resize(id as usize + 1, 0);
+                }
+                a.root[id as usize] = t;
+            }
         }
         // Breadth-first failure links.
         let mut children: Vec<Vec<(u32, u32)>> = vec![vec![]; a.fail.len()];
@@ -89,7 +103,7 @@ impl TokenAutomaton {
 
     /// Calls `hit(start, end, hit)` for every entry occurrence in `ids`
     /// (`u32::MAX` marks a token that is in no entry).
-    pub fn find(&self, ids: &[u32], mut hit: impl FnMut(u32, u32, LexHit)) {
+    pub fn find(&self, ids: &[u32], mut hit: impl FnMut(u32, u32, T)) {
         if self.entries == 0 {
             return;
         }
@@ -99,12 +113,13 @@ impl TokenAutomaton {
                 s = 0;
                 continue;
             }
-            loop {
-                if let Some(&t) = self.next.get(&(s, id)) {
-                    s = t;
+                        loop {
+                if s == 0 {
+                    s = self.root.get(id as usize).copied().unwrap_or(0);
                     break;
                 }
-                if s == 0 {
+                if let Some(&t) = self.next.get(&(s, id)) {
+                    s = t;
                     break;
                 }
                 s = self.fail[s as usize];
@@ -121,11 +136,12 @@ impl TokenAutomaton {
 mod tests {
     use super::*;
     use crate::check::hir::LexiconId;
+    use crate::compile::LexHit;
 
     #[test]
     fn finds_overlapping_entries() {
         let h = |e| LexHit { lexicon: LexiconId(0), entry: e };
-        let a = TokenAutomaton::new(&[(vec![1, 2], h(0)), (vec![2], h(1)), (vec![2, 3, 4], h(2))]);
+        let a: TokenAutomaton = TokenAutomaton::new(&[(vec![1, 2], h(0)), (vec![2], h(1)), (vec![2, 3, 4], h(2))]);
         let mut found = vec![];
         a.find(&[1, 2, 3, 4, u32::MAX, 2], |s, e, x| found.push((s, e, x.entry)));
         assert_eq!(found, vec![(0, 2, 0), (1, 2, 1), (1, 4, 2), (5, 6, 1)]);

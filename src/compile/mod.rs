@@ -95,17 +95,61 @@ pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
                 .hint("use smaller counts in `{m,n}`, or `*`/`+`, which stay within the scope anyway"),
             );
         }
-        let start = c.first_set(&r.pattern);
-        rules.push(CompiledRule { rule: hir::RuleId(ri as u32), insts, slots: 2 + 3 * r.captures.len() as u32, start });
+                let start = c.first_set(&r.pattern);
+        // What the token after a one-element start must pass (a cheap filter before the VM).
+                let second = first_two(&r.pattern).and_then(|(a, b)| {
+            let first = match a {
+                Pat::Annot { label, .. } => Some(*label),
+                _ => None,
+            };
+            let then = match b {
+                Pat::Token(t) => Second::Test(c.test_id(t)),
+                Pat::Annot { label, .. } => Second::Label(*label),
+                _ => return None,
+            };
+            Some((first, then))
+        });
+                rules.push(CompiledRule {
+            rule: hir::RuleId(ri as u32),
+            insts,
+            slots: 2 + 3 * r.captures.len() as u32,
+                        start,
+            prefix: false,
+            second,
+        });
     }
     if !diags.is_empty() {
         return Err(diags);
     }
-    let exact = TokenAutomaton::new(&exact_entries);
+        let exact = TokenAutomaton::new(&exact_entries);
     let fold = TokenAutomaton::new(&fold_entries);
+    // Rules that begin with two or more literal tokens are found by one
+    // automaton pass over the document instead of one scan each.
+    let (mut prefix_exact, mut prefix_fold) = (vec![], vec![]);
+    for (ri, r) in set.rules.iter().enumerate() {
+        let mut prefix = vec![];
+        literal_prefix(&r.pattern, &mut prefix);
+        if prefix.len() >= 2 {
+            let fold = prefix[0].1;
+            let ids: Vec<u32> = prefix.iter().map(|(k, _)| c.intern(k)).collect();
+            (if fold { &mut prefix_fold } else { &mut prefix_exact }).push((ids, ri as u32));
+            rules[ri].prefix = true;
+        }
+    }
+    let prefix_exact = TokenAutomaton::new(&prefix_exact);
+    let prefix_fold = TokenAutomaton::new(&prefix_fold);
     let regexes = c.regex_sources.iter().map(|(s, f)| build_regex(s, *f).expect("checked")).collect();
-    let uses_covered = c.covered;
-    Ok(Program {
+        let uses_covered = c.covered;
+        let mut start_keys = vec![0u8; c.vocab.len()];
+    for r in rules.iter().filter(|r| !r.prefix) {
+        for &(id, fold) in &r.start.keys {
+            start_keys[id as usize] |= if fold { 2 } else { 1 };
+        }
+    }
+        Ok(Program {
+        start_keys,
+        prefix_exact,
+        prefix_fold,
         set,
         vocab: c.vocab,
         tests: c.tests,
@@ -117,6 +161,42 @@ pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
         uses_covered,
         constraints: c.constraints,
     })
+}
+
+/// The first two elements of a pattern, when both are plain (no repetition):
+/// a single-token test or an annotation reference each. Captures and
+/// zero-width assertions are looked through.
+fn first_two(p: &Pat) -> Option<(&Pat, &Pat)> {
+    fn flat<'p>(p: &'p Pat, out: &mut Vec<&'p Pat>) {
+        match p {
+            Pat::Seq(items) => items.iter().for_each(|i| flat(i, out)),
+            Pat::Capture(_, inner) => flat(inner, out),
+            Pat::Context { .. } | Pat::Anchor(_) => {}
+            other => out.push(other),
+        }
+    }
+    let mut items = vec![];
+    flat(p, &mut items);
+    let plain = |p: &Pat| matches!(p, Pat::Token(_) | Pat::Annot { .. });
+    match items.as_slice() {
+        [a, b, ..] if plain(a) && plain(b) => Some((a, b)),
+        _ => None,
+    }
+}
+
+/// The leading literal tokens of a pattern (all matched with the same case
+/// policy), skipping captures and zero-width assertions; stops at anything else.
+fn literal_prefix(p: &Pat, out: &mut Vec<(String, bool)>) -> bool {
+    match p {
+        Pat::Seq(items) => items.iter().all(|i| literal_prefix(i, out)),
+        Pat::Capture(_, inner) => literal_prefix(inner, out),
+        Pat::Context { .. } | Pat::Anchor(_) => true,
+        Pat::Token(Test::Key { key, fold }) if out.first().is_none_or(|(_, f)| f == fold) => {
+            out.push((key.clone(), *fold));
+            true
+        }
+        _ => false,
+    }
 }
 
 #[derive(Default)]

@@ -31,7 +31,13 @@ pub struct Program {
     /// Entries matched case-insensitively.
     pub fold: TokenAutomaton,
     /// Labels that `[Label]` token tests look at.
-    pub uses_covered: Vec<LabelId>,
+        pub uses_covered: Vec<LabelId>,
+        /// Per vocabulary id: bit 0, some rule can start with this exact key; bit 1, with this folded key.
+    pub start_keys: Vec<u8>,
+    /// Literal prefixes (exact keys) of rules with `prefix`, to the rule index.
+    pub prefix_exact: TokenAutomaton<u32>,
+    /// Literal prefixes (folded keys) of rules with `prefix`, to the rule index.
+    pub prefix_fold: TokenAutomaton<u32>,
     /// Field constraints on annotation references.
     pub constraints: Vec<Vec<Constraint>>,
 }
@@ -141,8 +147,22 @@ pub struct CompiledRule {
     pub insts: Vec<Inst>,
     /// Slots per thread: match start and end, then start, end and annotation id per capture.
     pub slots: u32,
-    /// What can start it.
+        /// What can start it.
     pub start: StartSet,
+        /// It starts with two or more literal tokens: its candidates come from the prefix automata.
+    pub prefix: bool,
+        /// When its first element is one token (`None`) or one annotation of a
+    /// label: that label, and what must follow the first element.
+    pub second: Option<(Option<LabelId>, Second)>,
+}
+
+/// What must follow a rule's first element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Second {
+    /// A token passing this test.
+    Test(u32),
+    /// An annotation of this label, starting there.
+    Label(LabelId),
 }
 
 impl Program {
@@ -318,7 +338,15 @@ impl fmt::Display for Program {
             for l in &cr.start.labels {
                 starts.push(self.label(*l).to_string());
             }
-            writeln!(f, "  starts at: {}", starts.join(", "))?;
+                                    let via = if cr.prefix { " (literal prefix automaton)" } else { "" };
+            writeln!(f, "  starts at: {}{via}", starts.join(", "))?;
+            if let (false, Some((_, then))) = (cr.prefix, cr.second) {
+                let then = match then {
+                    Second::Test(t) => self.test_string(&self.tests[t as usize]),
+                    Second::Label(l) => self.label(l).to_string(),
+                };
+                writeln!(f, "  then: {then}")?;
+            }
             self.fmt_insts(&cr.insts, "  ", f)?;
         }
         Ok(())

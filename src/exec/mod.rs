@@ -19,7 +19,7 @@ mod vm;
 pub use value::{month_number, normalize_date, parse_int, Date, Value};
 
 use crate::check::hir::{LabelId, LexiconId, RuleId, Step};
-use crate::compile::{LexHit, Program, NO_SLOT};
+use crate::compile::{LexHit, Program, Second, NO_SLOT};
 use crate::syntax::ast::Scope;
 use crate::text::{flag, fold_case, normalize, Document};
 use derive::derive;
@@ -103,8 +103,10 @@ pub struct Scratch {
     postings_exact: Vec<(u32, u32)>,
     /// The same for folded keys.
     postings_fold: Vec<(u32, u32)>,
-    /// Per start test, per token: whether it passes (computed once per document).
-    start_tests: FxHashMap<u32, Vec<bool>>,
+            /// Per start test: the tokens that pass it (computed once per document).
+    start_tests: FxHashMap<u32, Vec<u32>>,
+    /// (rule, token) where a rule's literal prefix occurs, sorted.
+    rule_starts: Vec<(u32, u32)>,
     candidates: Vec<u32>,
     vm: Vm,
     memo: FxHashMap<(u32, u32), bool>,
@@ -244,15 +246,21 @@ fn prepare(prog: &Program, doc: &Document, s: &mut Scratch) {
         let f = folded.unwrap_or(u32::MAX);
         s.exact_ids.push(e);
         s.fold_ids.push(f);
-        if e != u32::MAX {
+                // Only keys that start some rule are worth indexing.
+        if e != u32::MAX && prog.start_keys[e as usize] & 1 != 0 {
             s.postings_exact.push((e, i as u32));
         }
-        if f != u32::MAX {
+        if f != u32::MAX && prog.start_keys[f as usize] & 2 != 0 {
             s.postings_fold.push((f, i as u32));
         }
     }
-    s.postings_exact.sort_unstable();
+        s.postings_exact.sort_unstable();
     s.postings_fold.sort_unstable();
+    s.rule_starts.clear();
+    let starts = &mut s.rule_starts;
+    prog.prefix_exact.find(&s.exact_ids, |start, _, rule| starts.push((rule, start)));
+    prog.prefix_fold.find(&s.fold_ids, |start, _, rule| starts.push((rule, start)));
+    s.rule_starts.sort_unstable();
     s.start_tests.clear();
     s.unit_sentence.clear();
     s.unit_sentence.resize(n, 0);
@@ -300,13 +308,19 @@ fn run_rule(
     if n == 0 {
         return;
     }
-    s.memo.clear();
+    if !s.memo.is_empty() {
+        s.memo.clear();
+    }
     // Candidate start positions.
     let mut cands = std::mem::take(&mut s.candidates);
     cands.clear();
     {
         let cx = Cx { prog, doc, exact_ids: &s.exact_ids, fold_ids: &s.fold_ids, anns, labels };
-        if cr.start.any {
+                if cr.prefix {
+            let rs = &s.rule_starts;
+            let from = rs.partition_point(|&(r, _)| r < cr.rule.0);
+            cands.extend(rs[from..].iter().take_while(|&&(r, _)| r == cr.rule.0).map(|&(_, p)| p));
+        } else if cr.start.any {
             cands.extend(0..n);
         } else {
             for &(id, fold) in &cr.start.keys {
@@ -316,19 +330,45 @@ fn run_rule(
             }
             for &t in &cr.start.tests {
                 // Rules often share a first test: each is evaluated once per token and document.
-                let pass = s
+                                let pass = s
                     .start_tests
                     .entry(t)
-                    .or_insert_with(|| (0..n as usize).map(|i| test(&cx, &prog.tests[t as usize], i)).collect());
-                cands.extend(pass.iter().enumerate().filter(|(_, &p)| p).map(|(i, _)| i as u32));
+                    .or_insert_with(|| (0..n).filter(|&i| test(&cx, &prog.tests[t as usize], i as usize)).collect());
+                cands.extend_from_slice(pass);
             }
             for l in &cr.start.labels {
                 for &id in &labels[l.0 as usize].kept {
                     cands.push(anns[id as usize].start);
                 }
             }
-            cands.sort_unstable();
+                                    // Several sources can give the same start; one sorted source needs no sort.
+            let sources = cr.start.keys.len() + cr.start.tests.len() + cr.start.labels.len();
+            if sources > 1 {
+                cands.sort_unstable();
+            }
             cands.dedup();
+            if let Some((first, then)) = cr.second {
+                // A cheap look at what follows the first element, before any VM run.
+                let follows = |q: u32| {
+                    q < n
+                        && match then {
+                            Second::Test(t) => test(&cx, &prog.tests[t as usize], q as usize),
+                            Second::Label(l) => {
+                                let kept = &labels[l.0 as usize].kept;
+                                let i = kept.partition_point(|&id| anns[id as usize].start < q);
+                                kept.get(i).is_some_and(|&id| anns[id as usize].start == q)
+                            }
+                        }
+                };
+                cands.retain(|&p| match first {
+                    None => follows(p + 1),
+                    Some(l) => {
+                        let kept = &labels[l.0 as usize].kept;
+                        let i = kept.partition_point(|&id| anns[id as usize].start < p);
+                        kept[i..].iter().take_while(|&&id| anns[id as usize].start == p).any(|&id| follows(anns[id as usize].end))
+                    }
+                });
+            }
         }
     }
     let mut matches: Vec<Vec<u32>> = Vec::new();
