@@ -86,10 +86,21 @@ impl Checker<'_, '_> {
         }
     }
 
-    fn rules_without_effect(&mut self) {
+        fn rules_without_effect(&mut self) {
         let read = self.read_labels();
         let mut found = vec![];
-        for r in &self.rules {
+        // Rules with the same pattern (captures aside), grouped once: comparing every pair is quadratic.
+        let mut same: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+        for (i, r) in self.rules.iter().enumerate() {
+            same.entry(format!("{:?}", strip_captures(&r.pattern))).or_default().push(i);
+        }
+        let mut twins = vec![vec![]; self.rules.len()];
+        for group in same.values().filter(|g| g.len() > 1) {
+            for &i in group {
+                twins[i] = group.clone();
+            }
+        }
+        for (ri, r) in self.rules.iter().enumerate() {
             let dead = !r.emits.is_empty()
                 && r.vetoes.is_empty()
                 && r.emits.iter().all(|e| !self.labels[e.label.0 as usize].output && !read.contains(&e.label));
@@ -106,7 +117,7 @@ impl Checker<'_, '_> {
                 ));
                 continue;
             }
-            if let Some(winner) = self.rules.iter().position(|w| shadows(w, r)) {
+                        if let Some(&winner) = twins[ri].iter().find(|&&w| shadows(&self.rules[w], r)) {
                 let w = &self.rules[winner];
                 found.push((
                     self.head(r.span),
@@ -139,11 +150,8 @@ fn shadows(w: &Rule, r: &Rule) -> bool {
     let labels = |rule: &Rule| rule.emits.iter().map(|e| e.label).collect::<BTreeSet<_>>();
     let wins = w.priority > r.priority
         || (w.priority == r.priority && (w.span.file, w.span.start) < (r.span.file, r.span.start));
-    wins && whole(w)
-        && whole(r)
-        && !r.emits.is_empty()
-        && labels(r).is_subset(&labels(w))
-        && format!("{:?}", strip_captures(&w.pattern)) == format!("{:?}", strip_captures(&r.pattern))
+        // (The patterns are known to be the same: the caller groups rules by pattern.)
+    wins && whole(w) && whole(r) && !r.emits.is_empty() && labels(r).is_subset(&labels(w))
 }
 
 fn strip_captures(p: &Pat) -> Pat {
