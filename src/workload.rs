@@ -41,8 +41,25 @@ fn ident(s: &str) -> String {
         out.insert(0, '_');
     }
     const RESERVED: &[&str] = &[
-        "import", "lexicon", "pattern", "rule", "match", "where", "emit", "veto", "priority", "scope", "keep", "example",
-        "counterexample", "todo", "before", "after", "not", "and", "or",
+        "import",
+        "lexicon",
+        "pattern",
+        "rule",
+        "match",
+        "where",
+        "emit",
+        "veto",
+        "priority",
+        "scope",
+        "keep",
+        "example",
+        "counterexample",
+        "todo",
+        "before",
+        "after",
+        "not",
+        "and",
+        "or",
     ];
     if RESERVED.contains(&out.as_str()) || crate::check::hir::Class::from_name(&out).is_some() || out == "any" {
         out.insert(0, '_');
@@ -76,7 +93,8 @@ fn strings(v: &Value) -> Result<Vec<String>, String> {
 }
 
 fn alternatives(items: Vec<String>, flag: &str) -> String {
-    let parts: Vec<String> = items.iter().filter(|s| !s.trim().is_empty()).map(|s| format!("{}{flag}", quote(s))).collect();
+    let parts: Vec<String> =
+        items.iter().filter(|s| !s.trim().is_empty()).map(|s| format!("{}{flag}", quote(s))).collect();
     if parts.len() == 1 {
         parts[0].clone()
     } else {
@@ -84,7 +102,11 @@ fn alternatives(items: Vec<String>, flag: &str) -> String {
     }
 }
 
-fn element(spec: &serde_json::Map<String, Value>, lexicons: &[String], lex_ident: &dyn Fn(&str) -> String) -> Result<String, String> {
+fn element(
+    spec: &serde_json::Map<String, Value>,
+    lexicons: &[String],
+    lex_ident: &dyn Fn(&str) -> String,
+) -> Result<String, String> {
     let keys: Vec<&String> = spec.keys().filter(|k| *k != "op").collect();
     let [key] = keys.as_slice() else { return Err(format!("a token spec needs exactly one key: {spec:?}")) };
     let v = &spec[key.as_str()];
@@ -93,14 +115,26 @@ fn element(spec: &serde_json::Map<String, Value>, lexicons: &[String], lex_ident
         "lower" => alternatives(strings(v)?, "i"),
         "lexicon" => {
             let name = v.as_str().ok_or("lexicon must be a name")?;
-                        if !lexicons.iter().any(|l| l == name) {
+            if !lexicons.iter().any(|l| l == name) {
                 return Err(format!("unknown lexicon {name}"));
             }
             lex_ident(name)
         }
         "shape" => format!("[shape = {}]", quote(v.as_str().ok_or("shape must be a string")?)),
-        "is_title" => if v.as_bool() == Some(false) { "[!title]".into() } else { "title".into() },
-        "is_digit" => if v.as_bool() == Some(false) { "[!/^\\p{Nd}+$/]".into() } else { "/^\\p{Nd}+$/".into() },
+        "is_title" => {
+            if v.as_bool() == Some(false) {
+                "[!title]".into()
+            } else {
+                "title".into()
+            }
+        }
+        "is_digit" => {
+            if v.as_bool() == Some(false) {
+                "[!/^\\p{Nd}+$/]".into()
+            } else {
+                "/^\\p{Nd}+$/".into()
+            }
+        }
         "regex" => format!("/{}/", v.as_str().ok_or("regex must be a string")?.replace('/', "\\/")),
         other => return Err(format!("unknown token spec `{other}`")),
     };
@@ -120,7 +154,7 @@ pub fn translate(json: &str) -> Result<Translation, String> {
         head.push_str(&format!("# {}\n", d.replace('\n', " ")));
     }
     head.push('\n');
-        let rule_list = w.get("rules").and_then(Value::as_array).ok_or("workload has no rules")?;
+    let rule_list = w.get("rules").and_then(Value::as_array).ok_or("workload has no rules")?;
     let label_idents: Vec<String> = rule_list
         .iter()
         .map(|r| ident(r.get("label").or(r.get("name")).and_then(Value::as_str).unwrap_or("")))
@@ -138,7 +172,7 @@ pub fn translate(json: &str) -> Result<Translation, String> {
     if let Some(lex) = w.get("lexicons").and_then(Value::as_object) {
         for (lname, entries) in lex {
             let entries = strings(entries).map_err(|e| format!("lexicon {lname}: {e}"))?;
-                        let path = format!("lexicons/{}.tsv", lex_ident(lname));
+            let path = format!("lexicons/{}.tsv", lex_ident(lname));
             let mut body = String::new();
             let mut seen = std::collections::HashSet::new();
             for e in entries {
@@ -150,7 +184,7 @@ pub fn translate(json: &str) -> Result<Translation, String> {
                 body.push_str(&e);
                 body.push('\n');
             }
-                        head.push_str(&format!("lexicon {} = file {} with case ignore\n", lex_ident(lname), quote(&path)));
+            head.push_str(&format!("lexicon {} = file {} with case ignore\n", lex_ident(lname), quote(&path)));
             files.push((path, body));
             lexicon_names.push(lname.clone());
         }
@@ -158,13 +192,13 @@ pub fn translate(json: &str) -> Result<Translation, String> {
     head.push('\n');
     let mut rules = vec![];
     let mut labels = vec![];
-        for r in rule_list {
+    for r in rule_list {
         let rname = r.get("name").and_then(Value::as_str).ok_or("a rule has no name")?;
         let label = r.get("label").and_then(Value::as_str).unwrap_or(rname);
         let pattern = r.get("pattern").and_then(Value::as_array).ok_or(format!("rule {rname} has no pattern"))?;
         let els: Vec<String> = pattern
             .iter()
-                        .map(|s| {
+            .map(|s| {
                 s.as_object()
                     .ok_or("a token spec must be an object".to_string())
                     .and_then(|o| element(o, &lexicon_names, &lex_ident))
@@ -193,6 +227,11 @@ mod tests {
         assert_eq!(t.files[1], ("lexicons/TITLE.tsv".to_string(), "President\nPrime Minister\n".to_string()));
         let rules = &t.files[0].1;
         assert!(rules.contains("rule person_title { match TITLE title{1,3} emit PERSON keep all }"), "{rules}");
-        assert!(rules.contains(r#"rule x { match ("a" | "b") "c"i? [shape = "dddd"] /^\p{Nd}+$/ /^a\/b$/ [!title]* emit x keep all }"#), "{rules}");
+        assert!(
+            rules.contains(
+                r#"rule x { match ("a" | "b") "c"i? [shape = "dddd"] /^\p{Nd}+$/ /^a\/b$/ [!title]* emit x keep all }"#
+            ),
+            "{rules}"
+        );
     }
 }

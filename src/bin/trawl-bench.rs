@@ -72,7 +72,8 @@ fn corpus_files(path: &Path) -> Vec<PathBuf> {
 fn load_corpus(path: &Path, max_docs: Option<usize>, max_mb: Option<f64>) -> (Vec<String>, Vec<String>, usize) {
     let limit = max_mb.map(|m| (m * 1e6) as usize);
     let (mut ids, mut texts, mut bytes) = (vec![], vec![], 0usize);
-    let base = if path.is_dir() { path.to_path_buf() } else { path.parent().map(Path::to_path_buf).unwrap_or_default() };
+    let base =
+        if path.is_dir() { path.to_path_buf() } else { path.parent().map(Path::to_path_buf).unwrap_or_default() };
     let mut push = |id: String, text: String| -> bool {
         if max_docs.is_some_and(|m| texts.len() >= m) || limit.is_some_and(|l| bytes >= l) {
             return false;

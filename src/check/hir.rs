@@ -261,7 +261,7 @@ pub enum Class {
     Punct,
     /// A symbol.
     Symbol,
-        /// One capital letter, with or without a period.
+    /// One capital letter, with or without a period.
     Initial,
     /// Title case: upper-case first letter, no other upper-case letter.
     Title,
@@ -278,7 +278,7 @@ impl Class {
             "word" => Class::Word,
             "punct" | "punctuation" => Class::Punct,
             "symbol" => Class::Symbol,
-                        "initial" => Class::Initial,
+            "initial" => Class::Initial,
             "title" => Class::Title,
             _ => return None,
         })
@@ -312,7 +312,7 @@ impl Class {
             Class::Word => "word",
             Class::Punct => "punct",
             Class::Symbol => "symbol",
-                        Class::Initial => "initial",
+            Class::Initial => "initial",
             Class::Title => "title",
         }
     }

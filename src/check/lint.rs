@@ -86,7 +86,7 @@ impl Checker<'_, '_> {
         }
     }
 
-        fn rules_without_effect(&mut self) {
+    fn rules_without_effect(&mut self) {
         let read = self.read_labels();
         let mut found = vec![];
         // Rules with the same pattern (captures aside), grouped once: comparing every pair is quadratic.
@@ -117,7 +117,7 @@ impl Checker<'_, '_> {
                 ));
                 continue;
             }
-                        if let Some(&winner) = twins[ri].iter().find(|&&w| shadows(&self.rules[w], r)) {
+            if let Some(&winner) = twins[ri].iter().find(|&&w| shadows(&self.rules[w], r)) {
                 let w = &self.rules[winner];
                 found.push((
                     self.head(r.span),
@@ -150,7 +150,7 @@ fn shadows(w: &Rule, r: &Rule) -> bool {
     let labels = |rule: &Rule| rule.emits.iter().map(|e| e.label).collect::<BTreeSet<_>>();
     let wins = w.priority > r.priority
         || (w.priority == r.priority && (w.span.file, w.span.start) < (r.span.file, r.span.start));
-        // (The patterns are known to be the same: the caller groups rules by pattern.)
+    // (The patterns are known to be the same: the caller groups rules by pattern.)
     wins && whole(w) && whole(r) && !r.emits.is_empty() && labels(r).is_subset(&labels(w))
 }
 

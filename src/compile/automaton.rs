@@ -16,7 +16,7 @@ pub struct TokenAutomaton<T = super::LexHit> {
     next: FxHashMap<(u32, u32), u32>,
     fail: Vec<u32>,
     /// Per state: hits ending here, with their length in tokens.
-        out: Vec<Vec<(T, u32)>>,
+    out: Vec<Vec<(T, u32)>>,
     /// Transitions from the root, by token id (0: none): most tokens fail there.
     root: Vec<u32>,
     entries: usize,
@@ -25,7 +25,7 @@ pub struct TokenAutomaton<T = super::LexHit> {
 impl<T: Copy> TokenAutomaton<T> {
     /// Builds the automaton over `(token ids, hit)` pairs.
     pub fn new(entries: &[(Vec<u32>, T)]) -> TokenAutomaton<T> {
-                let mut a = TokenAutomaton {
+        let mut a = TokenAutomaton {
             next: FxHashMap::default(),
             fail: vec![0],
             out: vec![vec![]],
@@ -48,7 +48,7 @@ impl<T: Copy> TokenAutomaton<T> {
             }
             a.out[s as usize].push((*hit, ids.len() as u32));
         }
-                for (&(s, id), &t) in &a.next {
+        for (&(s, id), &t) in &a.next {
             if s == 0 {
                 if a.root.len() <= id as usize {
                     a.root.resize(id as usize + 1, 0);
@@ -113,7 +113,7 @@ impl<T: Copy> TokenAutomaton<T> {
                 s = 0;
                 continue;
             }
-                        loop {
+            loop {
                 if s == 0 {
                     s = self.root.get(id as usize).copied().unwrap_or(0);
                     break;

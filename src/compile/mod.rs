@@ -95,9 +95,9 @@ pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
                 .hint("use smaller counts in `{m,n}`, or `*`/`+`, which stay within the scope anyway"),
             );
         }
-                let start = c.first_set(&r.pattern);
+        let start = c.first_set(&r.pattern);
         // What the token after a one-element start must pass (a cheap filter before the VM).
-                let second = first_two(&r.pattern).and_then(|(a, b)| {
+        let second = first_two(&r.pattern).and_then(|(a, b)| {
             let first = match a {
                 Pat::Annot { label, .. } => Some(*label),
                 _ => None,
@@ -109,11 +109,11 @@ pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
             };
             Some((first, then))
         });
-                rules.push(CompiledRule {
+        rules.push(CompiledRule {
             rule: hir::RuleId(ri as u32),
             insts,
             slots: 2 + 3 * r.captures.len() as u32,
-                        start,
+            start,
             prefix: false,
             second,
         });
@@ -121,7 +121,7 @@ pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
     if !diags.is_empty() {
         return Err(diags);
     }
-        let exact = TokenAutomaton::new(&exact_entries);
+    let exact = TokenAutomaton::new(&exact_entries);
     let fold = TokenAutomaton::new(&fold_entries);
     // Rules that begin with two or more literal tokens are found by one
     // automaton pass over the document instead of one scan each.
@@ -139,14 +139,14 @@ pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
     let prefix_exact = TokenAutomaton::new(&prefix_exact);
     let prefix_fold = TokenAutomaton::new(&prefix_fold);
     let regexes = c.regex_sources.iter().map(|(s, f)| build_regex(s, *f).expect("checked")).collect();
-        let uses_covered = c.covered;
-        let mut start_keys = vec![0u8; c.vocab.len()];
+    let uses_covered = c.covered;
+    let mut start_keys = vec![0u8; c.vocab.len()];
     for r in rules.iter().filter(|r| !r.prefix) {
         for &(id, fold) in &r.start.keys {
             start_keys[id as usize] |= if fold { 2 } else { 1 };
         }
     }
-        Ok(Program {
+    Ok(Program {
         start_keys,
         prefix_exact,
         prefix_fold,

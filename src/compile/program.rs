@@ -31,8 +31,8 @@ pub struct Program {
     /// Entries matched case-insensitively.
     pub fold: TokenAutomaton,
     /// Labels that `[Label]` token tests look at.
-        pub uses_covered: Vec<LabelId>,
-        /// Per vocabulary id: bit 0, some rule can start with this exact key; bit 1, with this folded key.
+    pub uses_covered: Vec<LabelId>,
+    /// Per vocabulary id: bit 0, some rule can start with this exact key; bit 1, with this folded key.
     pub start_keys: Vec<u8>,
     /// Literal prefixes (exact keys) of rules with `prefix`, to the rule index.
     pub prefix_exact: TokenAutomaton<u32>,
@@ -147,11 +147,11 @@ pub struct CompiledRule {
     pub insts: Vec<Inst>,
     /// Slots per thread: match start and end, then start, end and annotation id per capture.
     pub slots: u32,
-        /// What can start it.
+    /// What can start it.
     pub start: StartSet,
-        /// It starts with two or more literal tokens: its candidates come from the prefix automata.
+    /// It starts with two or more literal tokens: its candidates come from the prefix automata.
     pub prefix: bool,
-        /// When its first element is one token (`None`) or one annotation of a
+    /// When its first element is one token (`None`) or one annotation of a
     /// label: that label, and what must follow the first element.
     pub second: Option<(Option<LabelId>, Second)>,
 }
@@ -338,7 +338,7 @@ impl fmt::Display for Program {
             for l in &cr.start.labels {
                 starts.push(self.label(*l).to_string());
             }
-                                    let via = if cr.prefix { " (literal prefix automaton)" } else { "" };
+            let via = if cr.prefix { " (literal prefix automaton)" } else { "" };
             writeln!(f, "  starts at: {}{via}", starts.join(", "))?;
             if let (false, Some((_, then))) = (cr.prefix, cr.second) {
                 let then = match then {

@@ -41,7 +41,7 @@ pub(crate) fn test(cx: &Cx, t: &CTest, i: usize) -> bool {
                 Word => tok.kind == TokenKind::Word,
                 Punct => tok.kind == TokenKind::Punct,
                 Symbol => tok.kind == TokenKind::Symbol,
-                                Initial => tok.has(flag::INITIAL),
+                Initial => tok.has(flag::INITIAL),
                 Title => tok.has(flag::TITLE),
             }
         }

@@ -103,7 +103,7 @@ pub struct Scratch {
     postings_exact: Vec<(u32, u32)>,
     /// The same for folded keys.
     postings_fold: Vec<(u32, u32)>,
-            /// Per start test: the tokens that pass it (computed once per document).
+    /// Per start test: the tokens that pass it (computed once per document).
     start_tests: FxHashMap<u32, Vec<u32>>,
     /// (rule, token) where a rule's literal prefix occurs, sorted.
     rule_starts: Vec<(u32, u32)>,
@@ -246,7 +246,7 @@ fn prepare(prog: &Program, doc: &Document, s: &mut Scratch) {
         let f = folded.unwrap_or(u32::MAX);
         s.exact_ids.push(e);
         s.fold_ids.push(f);
-                // Only keys that start some rule are worth indexing.
+        // Only keys that start some rule are worth indexing.
         if e != u32::MAX && prog.start_keys[e as usize] & 1 != 0 {
             s.postings_exact.push((e, i as u32));
         }
@@ -254,7 +254,7 @@ fn prepare(prog: &Program, doc: &Document, s: &mut Scratch) {
             s.postings_fold.push((f, i as u32));
         }
     }
-        s.postings_exact.sort_unstable();
+    s.postings_exact.sort_unstable();
     s.postings_fold.sort_unstable();
     s.rule_starts.clear();
     let starts = &mut s.rule_starts;
@@ -316,7 +316,7 @@ fn run_rule(
     cands.clear();
     {
         let cx = Cx { prog, doc, exact_ids: &s.exact_ids, fold_ids: &s.fold_ids, anns, labels };
-                if cr.prefix {
+        if cr.prefix {
             let rs = &s.rule_starts;
             let from = rs.partition_point(|&(r, _)| r < cr.rule.0);
             cands.extend(rs[from..].iter().take_while(|&&(r, _)| r == cr.rule.0).map(|&(_, p)| p));
@@ -330,7 +330,7 @@ fn run_rule(
             }
             for &t in &cr.start.tests {
                 // Rules often share a first test: each is evaluated once per token and document.
-                                let pass = s
+                let pass = s
                     .start_tests
                     .entry(t)
                     .or_insert_with(|| (0..n).filter(|&i| test(&cx, &prog.tests[t as usize], i as usize)).collect());
@@ -341,7 +341,7 @@ fn run_rule(
                     cands.push(anns[id as usize].start);
                 }
             }
-                                    // Several sources can give the same start; one sorted source needs no sort.
+            // Several sources can give the same start; one sorted source needs no sort.
             let sources = cr.start.keys.len() + cr.start.tests.len() + cr.start.labels.len();
             if sources > 1 {
                 cands.sort_unstable();
@@ -365,7 +365,10 @@ fn run_rule(
                     Some(l) => {
                         let kept = &labels[l.0 as usize].kept;
                         let i = kept.partition_point(|&id| anns[id as usize].start < p);
-                        kept[i..].iter().take_while(|&&id| anns[id as usize].start == p).any(|&id| follows(anns[id as usize].end))
+                        kept[i..]
+                            .iter()
+                            .take_while(|&&id| anns[id as usize].start == p)
+                            .any(|&id| follows(anns[id as usize].end))
                     }
                 });
             }

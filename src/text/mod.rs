@@ -58,7 +58,7 @@ pub mod flag {
     pub const SPACE_BEFORE: u16 = 16;
     /// All its bytes are ASCII.
     pub const ASCII: u16 = 32;
-        /// Its text is already its normalized key (no quotes, dashes or non-ASCII to fold).
+    /// Its text is already its normalized key (no quotes, dashes or non-ASCII to fold).
     pub const PLAIN: u16 = 64;
     /// Title case: an upper-case letter first, no other upper-case letter.
     pub const TITLE: u16 = 128;
@@ -128,6 +128,28 @@ const ABBREVIATIONS: &[&str] = &[
     "Messrs", "Pres", "Sec",
 ];
 
+const ALNUM: u8 = 1;
+const UPPER: u8 = 2;
+const LOWER: u8 = 4;
+
+/// Classes of ASCII bytes for the tokenizer's fast path (non-ASCII bytes: 0).
+static ASCII_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_uppercase() {
+            t[b] = ALNUM | UPPER;
+        } else if c.is_ascii_lowercase() {
+            t[b] = ALNUM | LOWER;
+        } else if c.is_ascii_digit() {
+            t[b] = ALNUM;
+        }
+        b += 1;
+    }
+    t
+};
+
 fn is_apostrophe(c: char) -> bool {
     matches!(c, '\'' | '\u{2019}' | '\u{2018}' | '\u{02BC}')
 }
@@ -194,7 +216,7 @@ impl<'t> Tokenizer<'t> {
         let mut sent_start = 0u32;
         let mut par_start = 0u32;
         let mut pending_end = false; // a sentence-final mark was seen
-                while let Some(&b) = self.bytes.get(self.pos) {
+        while let Some(&b) = self.bytes.get(self.pos) {
             // ASCII whitespace, the common case, without decoding.
             if b < 0x80 && (b == b' ' || (b'\t'..=b'\r').contains(&b)) {
                 newlines += (b == b'\n') as u32;
@@ -203,8 +225,8 @@ impl<'t> Tokenizer<'t> {
                 space_before = true;
                 continue;
             }
-            let c = self.peek(self.pos).expect("in bounds");
-            if c.is_whitespace() {
+            let c = if b < 0x80 { b as char } else { self.peek(self.pos).expect("in bounds") };
+            if b >= 0x80 && c.is_whitespace() {
                 self.pos += c.len_utf8();
                 self.chars += 1;
                 space_before = true;
@@ -223,7 +245,7 @@ impl<'t> Tokenizer<'t> {
                     sent_start = n;
                 }
             }
-                        newlines = 0;
+            newlines = 0;
             let start = self.pos;
             let char_start = self.chars;
             let (kind, flags) = match self.fast_ascii() {
@@ -238,11 +260,11 @@ impl<'t> Tokenizer<'t> {
                 Token { start: start as u32, end: self.pos as u32, char_start, char_end: self.chars, kind, flags: 0 };
             tok.flags = flags | if space_before { flag::SPACE_BEFORE } else { 0 };
             // A closing quote or bracket right after the final mark stays in the sentence.
-                        let closes = text.chars().next().is_some_and(|c| is_closer(c) && c.len_utf8() == text.len());
-            if pending_end && closes && !tok.has(flag::SPACE_BEFORE) {
-                // still pending
-            } else {
-                pending_end = matches!(text, "." | "!" | "?" | "\u{2026}" | "...");
+            let still_pending = pending_end
+                && !space_before
+                && text.chars().next().is_some_and(|c| is_closer(c) && c.len_utf8() == text.len());
+            if !still_pending {
+                pending_end = text.len() <= 3 && matches!(text, "." | "!" | "?" | "\u{2026}" | "...");
             }
             doc.tokens.push(tok);
             space_before = false;
@@ -252,7 +274,7 @@ impl<'t> Tokenizer<'t> {
         push_range(&mut doc.paragraphs, par_start, n);
     }
 
-        /// The common cases, decided from ASCII bytes alone: a run of letters and
+    /// The common cases, decided from ASCII bytes alone: a run of letters and
     /// digits followed by an ASCII character that cannot extend it (not
     /// `,` `.` `:` `'`), or one punctuation character that cannot start a
     /// longer token. Returns the kind and flags, or `None` for the general path.
@@ -263,16 +285,17 @@ impl<'t> Tokenizer<'t> {
         let b0 = bytes[start];
         if b0.is_ascii_alphanumeric() {
             let mut i = start;
-            let (mut upper, mut lower, mut letters) = (0u32, 0u32, 0u32);
+            let (mut upper, mut lower) = (0u32, 0u32);
             while let Some(&b) = bytes.get(i) {
-                if !b.is_ascii_alphanumeric() {
+                let class = ASCII_CLASS[b as usize];
+                if class & ALNUM == 0 {
                     break;
                 }
-                upper += b.is_ascii_uppercase() as u32;
-                lower += b.is_ascii_lowercase() as u32;
-                letters += b.is_ascii_alphabetic() as u32;
+                upper += (class & UPPER != 0) as u32;
+                lower += (class & LOWER != 0) as u32;
                 i += 1;
             }
+            let letters = upper + lower;
             match bytes.get(i) {
                 Some(&b) if b >= 0x80 || matches!(b, b',' | b'.' | b':' | b'\'') => return None,
                 _ => {}
@@ -340,13 +363,13 @@ impl<'t> Tokenizer<'t> {
         }
     }
 
-        fn advance_to(&mut self, end: usize) {
+    fn advance_to(&mut self, end: usize) {
         let span = &self.bytes[self.pos..end];
         self.chars += if span.is_ascii() { span.len() } else { self.text[self.pos..end].chars().count() } as u32;
         self.pos = end;
     }
 
-        fn scan_word(&mut self) -> TokenKind {
+    fn scan_word(&mut self) -> TokenKind {
         let start = self.pos;
         let mut has_letter = false;
         let mut i = self.pos;
@@ -454,7 +477,7 @@ fn flags_of(text: &str, kind: TokenKind) -> u16 {
             lower += 1;
         }
     }
-        if upper > 0 && lower == 0 {
+    if upper > 0 && lower == 0 {
         f |= flag::UPPER;
     }
     if first.is_uppercase() && upper == 1 {
