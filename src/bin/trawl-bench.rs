@@ -21,9 +21,12 @@ use trawl::{Options, Rules};
 #[derive(Parser)]
 #[command(name = "trawl-bench", version)]
 struct Args {
-    /// Workload JSON file.
-    #[arg(long)]
-    workload: PathBuf,
+        /// Workload JSON file.
+    #[arg(long, required_unless_present = "rules")]
+    workload: Option<PathBuf>,
+    /// Run a rule pack instead of a workload (`bundled` for the bundled news pack).
+    #[arg(long, conflicts_with = "workload")]
+    rules: Option<PathBuf>,
     /// JSONL file ({"id","text"} per line), .txt file, or a folder of them.
     #[arg(long)]
     corpus: PathBuf,
@@ -126,15 +129,28 @@ fn peak_rss_mb() -> f64 {
 
 fn main() {
     let args = Args::parse();
-    let t = Instant::now();
-    let json = std::fs::read_to_string(&args.workload).expect("workload file");
-    let tr = trawl::workload::translate(&json).unwrap_or_else(|e| {
-        eprintln!("trawl-bench: {e}");
-        std::process::exit(2)
-    });
-    let files: HashMap<PathBuf, String> = tr.files.iter().map(|(p, c)| (PathBuf::from(p), c.clone())).collect();
-    let rules = Rules::load(&[PathBuf::from(&tr.files[0].0)], &MemoryFiles(files)).unwrap_or_else(|e| {
-        eprintln!("trawl-bench: the translated rules do not compile:\n{e}");
+        let t = Instant::now();
+    let (rules, tr) = match (&args.workload, &args.rules) {
+        (Some(w), _) => {
+            let json = std::fs::read_to_string(w).expect("workload file");
+            let tr = trawl::workload::translate(&json).unwrap_or_else(|e| {
+                eprintln!("trawl-bench: {e}");
+                std::process::exit(2)
+            });
+            let files: HashMap<PathBuf, String> = tr.files.iter().map(|(p, c)| (PathBuf::from(p), c.clone())).collect();
+            let rules = Rules::load(&[PathBuf::from(&tr.files[0].0)], &MemoryFiles(files));
+            (rules, tr)
+        }
+        (None, Some(pack)) => {
+            let rules = if pack.as_os_str() == "bundled" { Rules::bundled_news() } else { Rules::from_paths(&[pack.clone()]) };
+            let names: Vec<String> = rules.as_ref().map(|r| r.program.set.rules.iter().map(|x| x.name.clone()).collect()).unwrap_or_default();
+            let name = pack.file_name().map_or("pack".into(), |n| n.to_string_lossy().to_string());
+            (rules, trawl::workload::Translation { name, labels: names.clone(), rules: names, files: vec![] })
+        }
+        (None, None) => unreachable!("clap requires one"),
+    };
+    let rules = rules.unwrap_or_else(|e| {
+        eprintln!("trawl-bench: the rules do not compile:\n{e}");
         std::process::exit(2)
     });
     let compile_seconds = t.elapsed().as_secs_f64();
@@ -181,8 +197,8 @@ fn main() {
                 cur = di;
                 byte_of = text.char_indices().map(|(b, _)| b).chain([text.len()]).collect();
             }
-            let r = &prog.set.rules[ri as usize];
-            let label = &tr.labels[tr.rules.iter().position(|n| *n == r.name).expect("rule")];
+                        let r = &prog.set.rules[ri as usize];
+            let label = tr.rules.iter().position(|n| *n == r.name).map_or(r.name.as_str(), |i| tr.labels[i].as_str());
             let (bs, be) = (byte_of[s as usize], byte_of[e as usize]);
             let line = serde_json::json!({"doc": ids[di as usize], "rule": r.name, "label": label,
                 "start_char": s, "end_char": e, "start_byte": bs, "end_byte": be, "text": &text[bs..be]});
