@@ -28,26 +28,41 @@ fn cmp_str(op: CmpOp, a: &str, b: &str) -> bool {
 
 /// Evaluates a token test at token `i`.
 pub(crate) fn test(cx: &Cx, t: &CTest, i: usize) -> bool {
-    let tok = &cx.doc.tokens[i];
+    // The common tests stay small and inline; the rest are out of line.
     match t {
         CTest::Any => true,
-        CTest::Class(c) => {
-            use crate::check::hir::Class::*;
-            match c {
-                Cap => tok.has(flag::CAP),
-                Upper => tok.has(flag::UPPER),
-                Lower => tok.has(flag::LOWER),
-                Num => tok.kind == TokenKind::Number,
-                Word => tok.kind == TokenKind::Word,
-                Punct => tok.kind == TokenKind::Punct,
-                Symbol => tok.kind == TokenKind::Symbol,
-                Initial => tok.has(flag::INITIAL),
-                Title => tok.has(flag::TITLE),
-            }
-        }
+        CTest::Class(c) => class(&cx.doc.tokens[i], *c),
         CTest::Key { id, fold } => (if *fold { cx.fold_ids[i] } else { cx.exact_ids[i] }) == *id,
-        CTest::Regex(r) => cx.prog.regexes[*r as usize].is_match(cx.doc.token_text(i)),
         CTest::Covered(l) => cx.labels[l.0 as usize].covered.get(i).copied().unwrap_or(false),
+        CTest::Not(inner) => !test(cx, inner, i),
+        CTest::And(items) => items.iter().all(|x| test(cx, x, i)),
+        CTest::Or(items) => items.iter().any(|x| test(cx, x, i)),
+        _ => test_text(cx, t, i),
+    }
+}
+
+#[inline]
+fn class(tok: &crate::text::Token, c: crate::check::hir::Class) -> bool {
+    use crate::check::hir::Class::*;
+    match c {
+        Cap => tok.has(flag::CAP),
+        Upper => tok.has(flag::UPPER),
+        Lower => tok.has(flag::LOWER),
+        Num => tok.kind == TokenKind::Number,
+        Word => tok.kind == TokenKind::Word,
+        Punct => tok.kind == TokenKind::Punct,
+        Symbol => tok.kind == TokenKind::Symbol,
+        Initial => tok.has(flag::INITIAL),
+        Title => tok.has(flag::TITLE),
+    }
+}
+
+/// Tests that look at the token's text: regexes, lengths, properties.
+#[inline(never)]
+fn test_text(cx: &Cx, t: &CTest, i: usize) -> bool {
+    let tok = &cx.doc.tokens[i];
+    match t {
+        CTest::Regex(r) => cx.prog.regexes[*r as usize].is_match(cx.doc.token_text(i)),
         CTest::Len(op, n) => cmp_num(*op, (tok.char_end - tok.char_start) as i64, *n),
         CTest::Prop(p, op, s) => {
             use crate::check::hir::Property;
@@ -68,9 +83,7 @@ pub(crate) fn test(cx: &Cx, t: &CTest, i: usize) -> bool {
                 eq
             }
         }
-        CTest::Not(inner) => !test(cx, inner, i),
-        CTest::And(items) => items.iter().all(|x| test(cx, x, i)),
-        CTest::Or(items) => items.iter().any(|x| test(cx, x, i)),
+        other => test(cx, other, i),
     }
 }
 
