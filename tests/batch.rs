@@ -198,3 +198,34 @@ fn gnu_parallel_recipe() {
         }
     }
 }
+
+#[test]
+fn translated_workloads_are_readable_rule_packs() {
+    let dir = std::env::temp_dir().join(format!("trawl-workload-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let w = root().join("tests/fixtures/workload/mini.json");
+    let (code, _, err) =
+        trawl_stdin(&["workload", w.to_str().expect("path"), "--out", dir.to_str().expect("path")], b"");
+    assert_eq!(code, 0, "{err}");
+    let rules = dir.join("mini.trawl");
+    let (code, _, err) = trawl_stdin(&["check", rules.to_str().expect("path")], b"");
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = trawl_stdin(
+        &["extract", "--rules", rules.to_str().expect("path"), "-"],
+        b"Prime Minister Fumio Kishida visited France in May 2023.",
+    );
+    assert_eq!(code, 0);
+    let got: Vec<(String, String)> = out
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json"))
+        .map(|v| (v["label"].as_str().expect("label").to_string(), v["text"].as_str().expect("text").to_string()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("PERSON".to_string(), "Prime Minister Fumio Kishida".to_string()),
+            ("GPE".to_string(), "France".to_string()),
+            ("DATE".to_string(), "May 2023".to_string())
+        ]
+    );
+}

@@ -21,7 +21,7 @@ use trawl::{Options, Rules};
 #[derive(Parser)]
 #[command(name = "trawl-bench", version)]
 struct Args {
-        /// Workload JSON file.
+    /// Workload JSON file.
     #[arg(long, required_unless_present = "rules")]
     workload: Option<PathBuf>,
     /// Run a rule pack instead of a workload (`bundled` for the bundled news pack).
@@ -129,7 +129,7 @@ fn peak_rss_mb() -> f64 {
 
 fn main() {
     let args = Args::parse();
-        let t = Instant::now();
+    let t = Instant::now();
     let (rules, tr) = match (&args.workload, &args.rules) {
         (Some(w), _) => {
             let json = std::fs::read_to_string(w).expect("workload file");
@@ -142,8 +142,12 @@ fn main() {
             (rules, tr)
         }
         (None, Some(pack)) => {
-            let rules = if pack.as_os_str() == "bundled" { Rules::bundled_news() } else { Rules::from_paths(&[pack.clone()]) };
-            let names: Vec<String> = rules.as_ref().map(|r| r.program.set.rules.iter().map(|x| x.name.clone()).collect()).unwrap_or_default();
+            let rules =
+                if pack.as_os_str() == "bundled" { Rules::bundled_news() } else { Rules::from_paths(&[pack.clone()]) };
+            let names: Vec<String> = rules
+                .as_ref()
+                .map(|r| r.program.set.rules.iter().map(|x| x.name.clone()).collect())
+                .unwrap_or_default();
             let name = pack.file_name().map_or("pack".into(), |n| n.to_string_lossy().to_string());
             (rules, trawl::workload::Translation { name, labels: names.clone(), rules: names, files: vec![] })
         }
@@ -197,7 +201,7 @@ fn main() {
                 cur = di;
                 byte_of = text.char_indices().map(|(b, _)| b).chain([text.len()]).collect();
             }
-                        let r = &prog.set.rules[ri as usize];
+            let r = &prog.set.rules[ri as usize];
             let label = tr.rules.iter().position(|n| *n == r.name).map_or(r.name.as_str(), |i| tr.labels[i].as_str());
             let (bs, be) = (byte_of[s as usize], byte_of[e as usize]);
             let line = serde_json::json!({"doc": ids[di as usize], "rule": r.name, "label": label,

@@ -42,6 +42,14 @@ enum Command {
     Test(TestArgs),
     /// Store the extraction of documents (`--update`, the default), or compare with the store (`--check`).
     Snapshot(SnapshotArgs),
+    /// Translate a benchmark workload (the peer harness's JSON) into rule files.
+    Workload {
+        /// The workload JSON file.
+        file: PathBuf,
+        /// Folder to write the rule file and its lexicons into.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Print a stage's representation of rule files (for debugging rules).
     Dump {
         /// What to print.
@@ -244,6 +252,7 @@ pub fn main() -> ExitCode {
         Command::Extract(args) => extract(args),
         Command::Check { rules, deny } => check(&rules, deny.is_some()),
         Command::Test(args) => test(args),
+        Command::Workload { file, out } => workload(&file, &out),
         Command::Snapshot(args) => snapshot(args),
         Command::Dump { stage, rules } => dump(stage, &rules),
     }
@@ -310,6 +319,39 @@ fn test(args: TestArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+fn workload(file: &Path, out: &Path) -> ExitCode {
+    let json = match std::fs::read_to_string(file) {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("trawl: {}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let tr = match trawl::workload::translate(&json) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("trawl: {}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    for (path, text) in &tr.files {
+        let target = out.join(path);
+        let res = target.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|_| std::fs::write(&target, text));
+        if let Err(e) = res {
+            eprintln!("trawl: {}: {e}", target.display());
+            return ExitCode::from(2);
+        }
+    }
+    eprintln!(
+        "wrote {} ({} rules) and {} lexicon files to {}",
+        tr.files[0].0,
+        tr.rules.len(),
+        tr.files.len() - 1,
+        out.display()
+    );
+    ExitCode::SUCCESS
 }
 
 fn parse_anchor(s: &Option<String>) -> Result<Option<Date>, ExitCode> {

@@ -11,6 +11,7 @@
 
 mod automaton;
 mod program;
+mod regex_prefilter;
 
 pub use automaton::TokenAutomaton;
 pub use program::*;
@@ -139,6 +140,7 @@ pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
     let prefix_exact = TokenAutomaton::new(&prefix_exact);
     let prefix_fold = TokenAutomaton::new(&prefix_fold);
     let regexes = c.regex_sources.iter().map(|(s, f)| build_regex(s, *f).expect("checked")).collect();
+    let regex_first = c.regex_sources.iter().map(|(s, f)| regex_prefilter::first_bytes(s, *f)).collect();
     let uses_covered = c.covered;
     let mut start_keys = vec![0u8; c.vocab.len()];
     for r in rules.iter().filter(|r| !r.prefix) {
@@ -147,6 +149,7 @@ pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
         }
     }
     Ok(Program {
+        regex_first,
         start_keys,
         prefix_exact,
         prefix_fold,

@@ -22,6 +22,8 @@ pub struct Program {
     pub tests: Vec<CTest>,
     /// Regexes used by tests.
     pub regexes: Vec<Regex>,
+    /// Per regex, the bytes a match can begin with (see `regex_prefilter`), if known.
+    pub regex_first: Vec<Option<Box<[bool; 256]>>>,
     /// Context sub-programs (`before`/`after`).
     pub contexts: Vec<ContextProg>,
     /// Compiled rules, indexed by [`RuleId`].

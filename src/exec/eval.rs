@@ -62,7 +62,15 @@ fn class(tok: &crate::text::Token, c: crate::check::hir::Class) -> bool {
 fn test_text(cx: &Cx, t: &CTest, i: usize) -> bool {
     let tok = &cx.doc.tokens[i];
     match t {
-        CTest::Regex(r) => cx.prog.regexes[*r as usize].is_match(cx.doc.token_text(i)),
+        CTest::Regex(r) => {
+            let text = cx.doc.token_text(i);
+            if let Some(first) = &cx.prog.regex_first[*r as usize] {
+                if !first[text.as_bytes()[0] as usize] {
+                    return false;
+                }
+            }
+            cx.prog.regexes[*r as usize].is_match(text)
+        }
         CTest::Len(op, n) => cmp_num(*op, (tok.char_end - tok.char_start) as i64, *n),
         CTest::Prop(p, op, s) => {
             use crate::check::hir::Property;

@@ -309,7 +309,7 @@ impl<'t> Tokenizer<'t> {
             let mut f = flag::ASCII | flag::PLAIN;
             if b0.is_ascii_uppercase() {
                 f |= flag::CAP;
-                if upper == 1 {
+                if is_title_case(&self.text[start..i]) {
                     f |= flag::TITLE;
                 }
                 if len == 1 {
@@ -480,7 +480,7 @@ fn flags_of(text: &str, kind: TokenKind) -> u16 {
     if upper > 0 && lower == 0 {
         f |= flag::UPPER;
     }
-    if first.is_uppercase() && upper == 1 {
+    if first.is_uppercase() && is_title_case(text) {
         f |= flag::TITLE;
     }
     if lower > 0 && upper == 0 {
@@ -510,7 +510,7 @@ fn ascii_flags(b: &[u8], kind: TokenKind) -> u16 {
     let first_upper = b[0].is_ascii_uppercase();
     if first_upper {
         f |= flag::CAP;
-        if upper == 1 {
+        if is_title_case(std::str::from_utf8(b).unwrap_or("")) {
             f |= flag::TITLE;
         }
         if b.len() == 1 || (b.len() == 2 && b[1] == b'.') {
@@ -524,6 +524,32 @@ fn ascii_flags(b: &[u8], kind: TokenKind) -> u16 {
         f |= flag::LOWER;
     }
     f
+}
+
+/// Title case as Python's `str.istitle` has it: every upper-case letter
+/// follows a character without case, every lower-case letter follows one
+/// with case, and there is at least one letter (`U.S.`, `O'Brien`; not `McLean`).
+pub fn is_title_case(text: &str) -> bool {
+    let mut prev_cased = false;
+    let mut any = false;
+    for c in text.chars() {
+        if c.is_uppercase() {
+            if prev_cased {
+                return false;
+            }
+            prev_cased = true;
+            any = true;
+        } else if c.is_lowercase() {
+            if !prev_cased {
+                return false;
+            }
+            prev_cased = true;
+            any = true;
+        } else {
+            prev_cased = false;
+        }
+    }
+    any
 }
 
 /// The token shape used by `shape = "..."` tests: upper-case letters become
@@ -642,5 +668,10 @@ mod tests {
         assert_eq!(shape("Washington"), "Xxxxx");
         assert_eq!(shape("2023"), "dddd");
         assert_eq!(shape("U.S."), "X.X.");
+        for (t, title) in
+            [("Paris", true), ("U.S.", true), ("O'Brien", true), ("McLean", false), ("A1b", false), ("NATO", false)]
+        {
+            assert_eq!(is_title_case(t), title, "{t}");
+        }
     }
 }
