@@ -142,8 +142,11 @@ fn main() {
             (rules, tr)
         }
         (None, Some(pack)) => {
-            let rules =
-                if pack.as_os_str() == "bundled" { Rules::bundled_news() } else { Rules::from_paths(&[pack.clone()]) };
+            let rules = if pack.as_os_str() == "bundled" {
+                Rules::bundled_news()
+            } else {
+                Rules::from_paths(std::slice::from_ref(pack))
+            };
             let names: Vec<String> = rules
                 .as_ref()
                 .map(|r| r.program.set.rules.iter().map(|x| x.name.clone()).collect())

@@ -58,9 +58,7 @@ fn fill(h: &Hir, set: &mut [bool; 256]) -> Option<bool> {
                     set[b as usize] = true;
                 }
                 if e >= 0x80 {
-                    for b in 0xc2..=0xf4 {
-                        set[b] = true;
-                    }
+                    set[0xc2..=0xf4].fill(true);
                 }
             }
             Some(true)
