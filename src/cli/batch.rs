@@ -11,7 +11,7 @@
 //! extracting one document becomes an error record of kind `internal`. In
 //! per-document mode (filter mode) every input yields exactly one line.
 
-use super::inputs::{read_whole, DocError, JsonlFields, JsonlReader, Source};
+use super::inputs::{parse_line, read_whole, DocError, JsonlFields, JsonlReader, RawLine, Source};
 use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
 use std::sync::mpsc::{channel, sync_channel, Receiver};
@@ -84,6 +84,8 @@ struct Job {
     id: String,
     text: Result<String, DocError>,
     anchor: Option<Date>,
+    /// A JSON Lines line still to parse (by the worker, not the reader).
+    raw: Option<RawLine>,
 }
 
 struct Done {
@@ -100,19 +102,29 @@ fn read_all(cfg: &Config, mut emit: impl FnMut(Job) -> bool) {
     for src in &cfg.sources {
         match &cfg.jsonl {
             None => {
-                let job =
-                    Job { seq, id: src.id.clone(), text: read_whole(&src.input, cfg.max_doc_bytes), anchor: None };
+                let job = Job {
+                    seq,
+                    id: src.id.clone(),
+                    text: read_whole(&src.input, cfg.max_doc_bytes),
+                    anchor: None,
+                    raw: None,
+                };
                 seq += 1;
                 if !emit(job) {
                     return;
                 }
             }
-            Some(fields) => {
-                let mut reader = match JsonlReader::open(src, cfg.max_doc_bytes, fields.clone()) {
+            Some(_) => {
+                let mut reader = match JsonlReader::open(src, cfg.max_doc_bytes) {
                     Ok(r) => r,
                     Err(e) => {
-                        let job =
-                            Job { seq, id: src.id.clone(), text: Err(("unreadable", e.to_string())), anchor: None };
+                        let job = Job {
+                            seq,
+                            id: src.id.clone(),
+                            text: Err(("unreadable", e.to_string())),
+                            anchor: None,
+                            raw: None,
+                        };
                         seq += 1;
                         if !emit(job) {
                             return;
@@ -121,8 +133,13 @@ fn read_all(cfg: &Config, mut emit: impl FnMut(Job) -> bool) {
                     }
                 };
                 reader.keep_blank = cfg.layout == Layout::PerDocument;
-                while let Some(d) = reader.next_doc() {
-                    let job = Job { seq, id: d.id, text: d.text, anchor: d.anchor };
+                while let Some(item) = reader.next_raw() {
+                    let job = match item {
+                        Ok(raw) => {
+                            Job { seq, id: String::new(), text: Ok(String::new()), anchor: None, raw: Some(raw) }
+                        }
+                        Err(d) => Job { seq, id: d.id, text: d.text, anchor: d.anchor, raw: None },
+                    };
                     seq += 1;
                     if !emit(job) {
                         return;
@@ -146,7 +163,11 @@ fn record_json(r: &Record, doc: &str, with_doc: bool) -> serde_json::Value {
 
 /// Extracts one job into its output lines.
 fn process(cfg: &Config, job: Job, scratch: &mut exec::Scratch) -> Done {
-    let Job { seq, id, text, anchor } = job;
+    let Job { seq, mut id, mut text, mut anchor, raw } = job;
+    if let (Some(raw), Some(fields)) = (raw, &cfg.jsonl) {
+        let doc = parse_line(fields, cfg.max_doc_bytes, raw);
+        (id, text, anchor) = (doc.id, doc.text, doc.anchor);
+    }
     let failure = |kind: &str, msg: &str| -> String {
         let rec = match cfg.layout {
             Layout::PerDocument => {

@@ -137,6 +137,17 @@ pub struct JsonlFields {
     pub anchor: Option<String>,
 }
 
+/// One JSON Lines line, read but not parsed.
+#[derive(Debug)]
+pub struct RawLine {
+    /// The line's bytes, without its line break.
+    pub bytes: Vec<u8>,
+    /// The id to use when the line has none: `source:line`.
+    pub fallback_id: String,
+    /// Its line number.
+    pub line: usize,
+}
+
 /// A document read from a JSON Lines line.
 #[derive(Debug)]
 pub struct JsonlDoc {
@@ -148,27 +159,27 @@ pub struct JsonlDoc {
     pub anchor: Option<Date>,
 }
 
-/// Reads JSON Lines documents one line at a time; a bad line becomes a
-/// document with an error and the stream stays in sync. Lines longer than
+/// Reads JSON Lines documents one line at a time, leaving the parsing to
+/// [`parse_line`] (on a worker); a bad line becomes a document with an error
+/// and the stream stays in sync. Lines longer than
 /// `max` bytes are skipped to their end without being held in memory.
 pub struct JsonlReader {
     reader: Box<dyn BufRead + Send>,
     source: String,
     line: usize,
     max: u64,
-    fields: JsonlFields,
     /// Whether blank lines are documents (with an error) rather than skipped.
     pub keep_blank: bool,
 }
 
 impl JsonlReader {
     /// Opens an input.
-    pub fn open(src: &Source, max: u64, fields: JsonlFields) -> io::Result<JsonlReader> {
+    pub fn open(src: &Source, max: u64) -> io::Result<JsonlReader> {
         let reader: Box<dyn BufRead + Send> = match &src.input {
             Input::Stdin => Box::new(BufReader::with_capacity(1 << 16, io::stdin())),
             Input::File(p) => Box::new(BufReader::with_capacity(1 << 16, std::fs::File::open(p)?)),
         };
-        Ok(JsonlReader { reader, source: src.id.clone(), line: 0, max, fields, keep_blank: false })
+        Ok(JsonlReader { reader, source: src.id.clone(), line: 0, max, keep_blank: false })
     }
 
     /// Reads one line into `buf` (without its newline); `Ok(None)` at the end,
@@ -201,8 +212,9 @@ impl JsonlReader {
         }
     }
 
-    /// The next document, or `None` at the end of the input.
-    pub fn next_doc(&mut self) -> Option<JsonlDoc> {
+    /// The next line, not parsed yet (parsing can then happen on another
+    /// thread), or a document that is already an error.
+    pub fn next_raw(&mut self) -> Option<Result<RawLine, JsonlDoc>> {
         let mut buf = Vec::new();
         loop {
             let fits = match self.read_line(&mut buf) {
@@ -210,7 +222,7 @@ impl JsonlReader {
                 Ok(Some(f)) => f,
                 Err(e) => {
                     self.line += 1;
-                    return Some(self.error(("unreadable", e.to_string())));
+                    return Some(Err(self.error(("unreadable", e.to_string()))));
                 }
             };
             self.line += 1;
@@ -218,15 +230,21 @@ impl JsonlReader {
                 buf.pop();
             }
             if !fits {
-                return Some(self.error(("too_large", format!("line longer than --max-doc-bytes ({})", self.max))));
+                return Some(
+                    Err(self.error(("too_large", format!("line longer than --max-doc-bytes ({})", self.max)))),
+                );
             }
             if buf.iter().all(u8::is_ascii_whitespace) {
                 if self.keep_blank {
-                    return Some(self.error(("empty_line", "blank line".into())));
+                    return Some(Err(self.error(("empty_line", "blank line".into()))));
                 }
                 continue;
             }
-            return Some(self.parse(&buf));
+            return Some(Ok(RawLine {
+                bytes: std::mem::take(&mut buf),
+                fallback_id: self.fallback_id(),
+                line: self.line,
+            }));
         }
     }
 
@@ -237,29 +255,32 @@ impl JsonlReader {
     fn error(&self, e: DocError) -> JsonlDoc {
         JsonlDoc { id: self.fallback_id(), text: Err(e), anchor: None }
     }
+}
 
-    fn parse(&self, line: &[u8]) -> JsonlDoc {
-        let v: serde_json::Value = match serde_json::from_slice(line) {
-            Ok(v) => v,
-            Err(e) => return self.error(("invalid_json", format!("line {}: {e}", self.line))),
-        };
-        let id = match v.get(&self.fields.id) {
-            Some(serde_json::Value::String(s)) => s.clone(),
-            Some(serde_json::Value::Null) | None => self.fallback_id(),
-            Some(other) => other.to_string(),
-        };
-        let anchor = self.fields.anchor.as_ref().and_then(|f| v.get(f)).and_then(|d| d.as_str()).and_then(Date::parse);
-        let text = match v.get(&self.fields.text) {
-            Some(serde_json::Value::String(s)) => {
-                if s.len() as u64 > self.max {
-                    Err(("too_large", format!("larger than --max-doc-bytes ({})", self.max)))
-                } else {
-                    Ok(s.clone())
-                }
+/// Parses one JSON Lines document (on any thread).
+pub fn parse_line(fields: &JsonlFields, max: u64, raw: RawLine) -> JsonlDoc {
+    let line = &raw.bytes;
+    let error = |e: DocError| JsonlDoc { id: raw.fallback_id.clone(), text: Err(e), anchor: None };
+    let v: serde_json::Value = match serde_json::from_slice(line) {
+        Ok(v) => v,
+        Err(e) => return error(("invalid_json", format!("line {}: {e}", raw.line))),
+    };
+    let id = match v.get(&fields.id) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Null) | None => raw.fallback_id.clone(),
+        Some(other) => other.to_string(),
+    };
+    let anchor = fields.anchor.as_ref().and_then(|f| v.get(f)).and_then(|d| d.as_str()).and_then(Date::parse);
+    let text = match v.get(&fields.text) {
+        Some(serde_json::Value::String(s)) => {
+            if s.len() as u64 > max {
+                Err(("too_large", format!("larger than --max-doc-bytes ({})", max)))
+            } else {
+                Ok(s.clone())
             }
-            Some(_) => Err(("invalid_document", format!("field `{}` is not a string", self.fields.text))),
-            None => Err(("invalid_document", format!("no field `{}`", self.fields.text))),
-        };
-        JsonlDoc { id, text, anchor }
-    }
+        }
+        Some(_) => Err(("invalid_document", format!("field `{}` is not a string", fields.text))),
+        None => Err(("invalid_document", format!("no field `{}`", fields.text))),
+    };
+    JsonlDoc { id, text, anchor }
 }
