@@ -19,7 +19,7 @@ def main():
     # checkCode=True: a failing trawl process fails the job instead of losing lines.
     # trawl exits 1 when some documents had errors, so those runs are accepted here
     # by wrapping the command: the error records are in the output.
-    piped = lines.pipe(["/bin/sh", "-c", cmd + "; test $? -le 1"], checkCode=True)
+    piped = lines.pipe(f"/bin/sh -c '{cmd}; test $? -le 1'", checkCode=True)
     df = spark.read.json(piped)
     n_out = df.count()
     ids_in = sorted(json.loads(line)["id"] for line in lines.collect())
