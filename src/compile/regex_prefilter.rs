@@ -12,14 +12,23 @@ use regex_syntax::hir::{Class, Hir, HirKind, Look};
 /// Which first bytes can begin a match, or `None` when any can.
 pub fn first_bytes(source: &str, fold: bool) -> Option<Box<[bool; 256]>> {
     let hir = regex_syntax::ParserBuilder::new().case_insensitive(fold).build().parse(source).ok()?;
-    let HirKind::Concat(items) = hir.kind() else { return None };
-    let (first, rest) = items.split_first()?;
-    if !matches!(first.kind(), HirKind::Look(Look::Start)) {
-        return None;
-    }
     let mut set = Box::new([false; 256]);
-    // The rest must consume something: an empty match at the token start needs no byte.
-    (seq(rest, &mut set) == Some(true)).then_some(set)
+    anchored(&hir, &mut set).then_some(set)
+}
+
+/// Adds the first bytes of a start-anchored regex (`^...`, or alternatives
+/// that all are); false when it is not anchored or can match empty.
+fn anchored(h: &Hir, set: &mut [bool; 256]) -> bool {
+    match h.kind() {
+        HirKind::Concat(items) => match items.split_first() {
+            // The rest must consume something: an empty match at the token start needs no byte.
+            Some((first, rest)) if matches!(first.kind(), HirKind::Look(Look::Start)) => seq(rest, set) == Some(true),
+            _ => false,
+        },
+        HirKind::Alternation(alts) => alts.iter().all(|a| anchored(a, set)),
+        HirKind::Capture(c) => anchored(&c.sub, set),
+        _ => false,
+    }
 }
 
 /// Adds the first bytes of a sequence; `Some(true)` when it cannot match
@@ -92,6 +101,9 @@ mod tests {
         let f = first_bytes(r"^x?y", false).expect("prefilter");
         assert!(f[b'x' as usize] && f[b'y' as usize] && !f[b'z' as usize]);
         assert!(first_bytes(r"^x?", false).is_none());
+        let f = first_bytes(r"^[0-9]{1,3}(,[0-9]{3})*$|^[0-9]+(\.[0-9]+)?$", false).expect("prefilter");
+        assert!(f[b'7' as usize] && !f[b'x' as usize]);
+        assert!(first_bytes(r"^a|b", false).is_none());
         assert!(first_bytes(r"^", false).is_none());
     }
 }

@@ -37,8 +37,43 @@ pub(crate) fn test(cx: &Cx, t: &CTest, i: usize) -> bool {
         CTest::Not(inner) => !test(cx, inner, i),
         CTest::And(items) => items.iter().all(|x| test(cx, x, i)),
         CTest::Or(items) => items.iter().any(|x| test(cx, x, i)),
+        CTest::Regex(r) => {
+            // Most tokens fail on their first byte, without calling the regex.
+            let t = &cx.doc.tokens[i];
+            let b0 = cx.doc.text.as_bytes()[t.start as usize];
+            if cx.prog.regex_first[*r as usize].as_ref().is_some_and(|first| !first[b0 as usize]) {
+                return false;
+            }
+            regex_match(cx, *r, i)
+        }
         _ => test_text(cx, t, i),
     }
+}
+
+/// The tokens (of `n`) that pass a test, in order: the whole-document
+/// evaluation of a rule's first test, with tight loops for the common kinds.
+pub(crate) fn passing(cx: &Cx, t: &CTest, n: u32) -> Vec<u32> {
+    let toks = &cx.doc.tokens;
+    match t {
+        CTest::Class(c) => (0..n).filter(|&i| class(&toks[i as usize], *c)).collect(),
+        CTest::Regex(r) => match &cx.prog.regex_first[*r as usize] {
+            Some(first) => {
+                let bytes = cx.doc.text.as_bytes();
+                (0..n)
+                    .filter(|&i| {
+                        first[bytes[toks[i as usize].start as usize] as usize] && regex_match(cx, *r, i as usize)
+                    })
+                    .collect()
+            }
+            None => (0..n).filter(|&i| regex_match(cx, *r, i as usize)).collect(),
+        },
+        _ => (0..n).filter(|&i| test(cx, t, i as usize)).collect(),
+    }
+}
+
+#[inline(never)]
+fn regex_match(cx: &Cx, r: u32, i: usize) -> bool {
+    cx.prog.regexes[r as usize].is_match(cx.doc.token_text(i))
 }
 
 #[inline]
@@ -62,15 +97,6 @@ fn class(tok: &crate::text::Token, c: crate::check::hir::Class) -> bool {
 fn test_text(cx: &Cx, t: &CTest, i: usize) -> bool {
     let tok = &cx.doc.tokens[i];
     match t {
-        CTest::Regex(r) => {
-            let text = cx.doc.token_text(i);
-            if let Some(first) = &cx.prog.regex_first[*r as usize] {
-                if !first[text.as_bytes()[0] as usize] {
-                    return false;
-                }
-            }
-            cx.prog.regexes[*r as usize].is_match(text)
-        }
         CTest::Len(op, n) => cmp_num(*op, (tok.char_end - tok.char_start) as i64, *n),
         CTest::Prop(p, op, s) => {
             use crate::check::hir::Property;

@@ -330,10 +330,7 @@ fn run_rule(
             }
             for &t in &cr.start.tests {
                 // Rules often share a first test: each is evaluated once per token and document.
-                let pass = s
-                    .start_tests
-                    .entry(t)
-                    .or_insert_with(|| (0..n).filter(|&i| test(&cx, &prog.tests[t as usize], i as usize)).collect());
+                let pass = s.start_tests.entry(t).or_insert_with(|| eval::passing(&cx, &prog.tests[t as usize], n));
                 cands.extend_from_slice(pass);
             }
             for l in &cr.start.labels {
