@@ -40,28 +40,10 @@ fn ident(s: &str) -> String {
     if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
         out.insert(0, '_');
     }
-    const RESERVED: &[&str] = &[
-        "import",
-        "lexicon",
-        "pattern",
-        "rule",
-        "match",
-        "where",
-        "emit",
-        "veto",
-        "priority",
-        "scope",
-        "keep",
-        "example",
-        "counterexample",
-        "todo",
-        "before",
-        "after",
-        "not",
-        "and",
-        "or",
-    ];
-    if RESERVED.contains(&out.as_str()) || crate::check::hir::Class::from_name(&out).is_some() || out == "any" {
+    if crate::syntax::RESERVED.contains(&out.as_str())
+        || crate::check::hir::Class::from_name(&out).is_some()
+        || out == "any"
+    {
         out.insert(0, '_');
     }
     out

@@ -9,4 +9,4 @@
 pub mod ast;
 mod parse;
 
-pub use parse::parse;
+pub use parse::{parse, RESERVED};

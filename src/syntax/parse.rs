@@ -208,7 +208,8 @@ fn join_or(items: &[&str]) -> String {
     }
 }
 
-const RESERVED: &[&str] = &[
+/// The reserved words of the rule language (they cannot name captures, labels or fields).
+pub const RESERVED: &[&str] = &[
     "import",
     "lexicon",
     "pattern",
