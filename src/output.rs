@@ -169,7 +169,8 @@ fn value_json(doc: &Document, v: &Value, unit: OffsetUnit) -> Json {
     }
 }
 
-fn record(prog: &Program, doc: &Document, a: &Annotation, unit: OffsetUnit) -> Record {
+/// The record of one annotation.
+pub fn record(prog: &Program, doc: &Document, a: &Annotation, unit: OffsetUnit) -> Record {
     let (start, end) = offsets(doc, a.start, a.end, unit);
     let text =
         doc.text[doc.tokens[a.start as usize].start as usize..doc.tokens[a.end as usize - 1].end as usize].to_string();

@@ -17,7 +17,7 @@ use std::io::{self, IsTerminal, Write};
 use std::sync::mpsc::{channel, sync_channel, Receiver};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use trawl::output::{error_record, OffsetUnit, Record, SCHEMA_VERSION};
+use trawl::output::{self, error_record, OffsetUnit, Record, SCHEMA_VERSION};
 use trawl::{exec, Date, Options, Rules};
 
 /// How records are written.
@@ -93,7 +93,8 @@ struct Done {
     out: String,
     failed: bool,
     bytes: u64,
-    labels: Vec<String>,
+    /// Records per label.
+    labels: BTreeMap<String, u64>,
 }
 
 /// Reads every input in order, calling `emit` per document; stops early when `emit` says so.
@@ -154,8 +155,8 @@ fn record_json(r: &Record, doc: &str, with_doc: bool) -> serde_json::Value {
     let mut v = r.to_json(doc);
     if !with_doc {
         if let Some(o) = v.as_object_mut() {
-            o.remove("doc");
-            o.remove("v");
+            o.shift_remove("doc");
+            o.shift_remove("v");
         }
     }
     v
@@ -181,43 +182,55 @@ fn process(cfg: &Config, job: Job, scratch: &mut exec::Scratch) -> Done {
         Ok(t) => t,
         Err((kind, msg)) => {
             eprintln!("trawl: {id}: {msg}");
-            return Done { seq, out: failure(kind, &msg), failed: true, bytes: 0, labels: vec![] };
+            return Done { seq, out: failure(kind, &msg), failed: true, bytes: 0, labels: BTreeMap::new() };
         }
     };
     let opts = Options { anchor: anchor.or(cfg.anchor) };
+    // Records are serialized one at a time, so a large document costs its
+    // annotations and its output text, not a JSON tree per record.
     let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        cfg.rules.extract_with(&text, &opts, cfg.unit, scratch)
+        let prog = &cfg.rules.program;
+        let doc = trawl::text::Document::new(&text);
+        let ex = exec::extract(prog, &doc, &opts, scratch);
+        let mut out = String::new();
+        let mut labels: BTreeMap<String, u64> = BTreeMap::new();
+        if cfg.layout == Layout::PerDocument {
+            out.push_str(&format!(
+                "{{\"v\":{SCHEMA_VERSION},\"id\":{},\"records\":[",
+                serde_json::Value::from(id.as_str())
+            ));
+        }
+        for (k, &a) in ex.output.iter().enumerate() {
+            let r = output::record(prog, &doc, &ex.annotations[a as usize], cfg.unit);
+            match cfg.layout {
+                Layout::Jsonl => {
+                    out.push_str(&record_json(&r, &id, true).to_string());
+                    out.push('\n');
+                }
+                Layout::Text => out.push_str(&format!("{id}\t{}\n", r.to_text())),
+                Layout::PerDocument => {
+                    if k > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&record_json(&r, &id, false).to_string());
+                }
+            }
+            *labels.entry(r.label).or_default() += 1;
+        }
+        if cfg.layout == Layout::PerDocument {
+            out.push_str("]}\n");
+        }
+        (out, labels)
     }));
-    let records = match res {
-        Ok(r) => r,
+    match res {
+        Ok((out, labels)) => Done { seq, out, failed: false, bytes: text.len() as u64, labels },
         Err(_) => {
             *scratch = exec::Scratch::new();
             let msg = "internal error while extracting; please report it";
             eprintln!("trawl: {id}: {msg}");
-            return Done { seq, out: failure("internal", msg), failed: true, bytes: text.len() as u64, labels: vec![] };
-        }
-    };
-    let mut out = String::new();
-    match cfg.layout {
-        Layout::Jsonl => {
-            for r in &records {
-                out.push_str(&record_json(r, &id, true).to_string());
-                out.push('\n');
-            }
-        }
-        Layout::Text => {
-            for r in &records {
-                out.push_str(&format!("{id}\t{}\n", r.to_text()));
-            }
-        }
-        Layout::PerDocument => {
-            let recs: Vec<serde_json::Value> = records.iter().map(|r| record_json(r, &id, false)).collect();
-            out.push_str(&serde_json::json!({"v": SCHEMA_VERSION, "id": id, "records": recs}).to_string());
-            out.push('\n');
+            Done { seq, out: failure("internal", msg), failed: true, bytes: text.len() as u64, labels: BTreeMap::new() }
         }
     }
-    let labels = records.into_iter().map(|r| r.label).collect();
-    Done { seq, out, failed: false, bytes: text.len() as u64, labels }
 }
 
 /// Progress on stderr when it is a terminal: documents, MB, MB/s, ETA.
@@ -266,8 +279,8 @@ fn account(t: &mut Totals, d: &Done) {
     if d.failed {
         t.failed += 1;
     }
-    for l in &d.labels {
-        *t.labels.entry(l.clone()).or_default() += 1;
+    for (l, n) in &d.labels {
+        *t.labels.entry(l.clone()).or_default() += n;
     }
 }
 
