@@ -16,7 +16,7 @@ mod regex_prefilter;
 pub use automaton::TokenAutomaton;
 pub use program::*;
 
-use crate::check::hir::{self, Class, LabelId, Pat, RuleSet, Test};
+use crate::check::hir::{self, LabelId, Pat, RuleSet, Test};
 use crate::diag::Diagnostic;
 use crate::syntax::ast::CasePolicy;
 use regex::Regex;
@@ -415,17 +415,13 @@ impl Compiler {
                 s.any = true;
                 false
             }
-            Pat::Token(t @ Test::Key { key, fold }) => {
-                let _ = t;
+                        Pat::Token(Test::Key { key, fold }) => {
                 let id = self.intern(key);
                 s.keys.push((id, *fold));
                 false
             }
-            Pat::Token(Test::Class(Class::Cap)) | Pat::Token(_) => {
-                let id = self.test_id(match p {
-                    Pat::Token(t) => t,
-                    _ => unreachable!(),
-                });
+                        Pat::Token(t) => {
+                let id = self.test_id(t);
                 s.tests.push(id);
                 false
             }
