@@ -110,6 +110,12 @@ pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
             };
             Some((first, then))
         });
+        let (mut needs_labels, needs_keys) = required(&r.pattern);
+        needs_labels.sort_unstable();
+        needs_labels.dedup();
+        let mut needs_keys: Vec<(u32, bool)> = needs_keys.iter().map(|(k, f)| (c.intern(k), *f)).collect();
+        needs_keys.sort_unstable();
+        needs_keys.dedup();
         rules.push(CompiledRule {
             rule: hir::RuleId(ri as u32),
             insts,
@@ -117,6 +123,8 @@ pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
             start,
             prefix: false,
             second,
+            needs_labels,
+            needs_keys,
         });
     }
     if !diags.is_empty() {
@@ -143,8 +151,9 @@ pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
     let regex_first = c.regex_sources.iter().map(|(s, f)| regex_prefilter::first_bytes(s, *f)).collect();
     let uses_covered = c.covered;
     let mut start_keys = vec![0u8; c.vocab.len()];
-    for r in rules.iter().filter(|r| !r.prefix) {
-        for &(id, fold) in &r.start.keys {
+    for r in &rules {
+        let starts = if r.prefix { &[][..] } else { &r.start.keys[..] };
+        for &(id, fold) in starts.iter().chain(&r.needs_keys) {
             start_keys[id as usize] |= if fold { 2 } else { 1 };
         }
     }
@@ -184,6 +193,36 @@ fn first_two(p: &Pat) -> Option<(&Pat, &Pat)> {
     match items.as_slice() {
         [a, b, ..] if plain(a) && plain(b) => Some((a, b)),
         _ => None,
+    }
+}
+
+/// What every match of a pattern must contain: labels of annotations and
+/// literal keys (`(key, fold)`). Context (`before`/`after`) is not part of a match.
+fn required(p: &Pat) -> (Vec<LabelId>, Vec<(String, bool)>) {
+    match p {
+        Pat::Seq(items) => {
+            let (mut l, mut k) = (vec![], vec![]);
+            for i in items {
+                let (a, b) = required(i);
+                l.extend(a);
+                k.extend(b);
+            }
+            (l, k)
+        }
+        Pat::Alt(items) => {
+            let mut sets = items.iter().map(required);
+            let Some((mut l, mut k)) = sets.next() else { return (vec![], vec![]) };
+            for (a, b) in sets {
+                l.retain(|x| a.contains(x));
+                k.retain(|x| b.contains(x));
+            }
+            (l, k)
+        }
+        Pat::Repeat { inner, min, .. } if *min >= 1 => required(inner),
+        Pat::Capture(_, inner) => required(inner),
+        Pat::Annot { label, .. } => (vec![*label], vec![]),
+        Pat::Token(Test::Key { key, fold }) => (vec![], vec![(key.clone(), *fold)]),
+        _ => (vec![], vec![]),
     }
 }
 
@@ -415,12 +454,12 @@ impl Compiler {
                 s.any = true;
                 false
             }
-                        Pat::Token(Test::Key { key, fold }) => {
+            Pat::Token(Test::Key { key, fold }) => {
                 let id = self.intern(key);
                 s.keys.push((id, *fold));
                 false
             }
-                        Pat::Token(t) => {
+            Pat::Token(t) => {
                 let id = self.test_id(t);
                 s.tests.push(id);
                 false

@@ -156,6 +156,11 @@ pub struct CompiledRule {
     /// When its first element is one token (`None`) or one annotation of a
     /// label: that label, and what must follow the first element.
     pub second: Option<(Option<LabelId>, Second)>,
+    /// Labels every match contains: a start is only tried where one of each
+    /// follows it in the same scope unit.
+    pub needs_labels: Vec<LabelId>,
+    /// Literal keys every match contains, likewise.
+    pub needs_keys: Vec<(u32, bool)>,
 }
 
 /// What must follow a rule's first element.
@@ -348,6 +353,11 @@ impl fmt::Display for Program {
                     Second::Label(l) => self.label(l).to_string(),
                 };
                 writeln!(f, "  then: {then}")?;
+            }
+            let mut needs: Vec<String> = cr.needs_labels.iter().map(|l| self.label(*l).to_string()).collect();
+            needs.extend(cr.needs_keys.iter().map(|&(id, fold)| self.test_string(&CTest::Key { id, fold })));
+            if !needs.is_empty() {
+                writeln!(f, "  needs: {}", needs.join(", "))?;
             }
             self.fmt_insts(&cr.insts, "  ", f)?;
         }

@@ -371,6 +371,22 @@ fn run_rule(
             }
         }
     }
+    // A start is only worth a VM run where everything the rule needs follows it in its unit.
+    if !cr.needs_labels.is_empty() || !cr.needs_keys.is_empty() {
+        cands.retain(|&p| {
+            let end = unit_bounds(doc, rule.scope, unit_of(s, rule.scope, p)).1;
+            cr.needs_labels.iter().all(|l| {
+                let kept = &labels[l.0 as usize].kept;
+                let i = kept.partition_point(|&id| anns[id as usize].start < p);
+                // Sorted by start: the first at or after `p` decides.
+                kept.get(i).is_some_and(|&id| anns[id as usize].start < end)
+            }) && cr.needs_keys.iter().all(|&(id, fold)| {
+                let post = if fold { &s.postings_fold } else { &s.postings_exact };
+                let i = post.partition_point(|&(k, q)| (k, q) < (id, p));
+                post.get(i).is_some_and(|&(k, q)| k == id && q < end)
+            })
+        });
+    }
     let mut matches: Vec<Vec<u32>> = Vec::new();
     let mut ci = 0;
     while ci < cands.len() {

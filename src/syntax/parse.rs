@@ -360,7 +360,7 @@ impl Lower {
                         let mut di = src.into_inner();
                         let label = self.ident(di.next().expect("label"));
                         let rest: Vec<Ident> = di.map(|p| self.ident(p)).collect();
-                                                // `from Label.field forms [..]`: the grammar cannot tell the field from
+                        // `from Label.field forms [..]`: the grammar cannot tell the field from
                         // the first form by position, so their places in the text decide.
                         let (field, forms) = self.split_field_forms(&label, rest);
                         LexiconSource::Derived { label, field, forms }
