@@ -22,7 +22,7 @@
 
 use crate::exec::Extraction;
 use crate::output::{records, OffsetUnit, Record};
-use crate::testing::report::{gh_data, gh_property, xml_escape, Style};
+use crate::testing::report::{gh_command, xml_escape, Style};
 use crate::text::Document;
 use crate::Program;
 use serde_json::{json, Map, Value as Json};
@@ -445,24 +445,19 @@ pub fn github(checks: &[DocCheck], locate: RuleLocation) -> String {
         if c.new_doc || c.stale {
             let what =
                 if c.new_doc { "new document: no stored snapshot" } else { "stale snapshot: no such input any more" };
-            let _ = writeln!(
-                out,
-                "::error title={}::{}",
-                gh_property("trawl snapshot"),
-                gh_data(&format!("{}: {what}", c.doc))
-            );
+            out.push_str(&gh_command("error", None, "trawl snapshot", &format!("{}: {what}", c.doc)));
         }
         for ch in &c.changes {
             let mut body = String::new();
             describe_change(&mut body, c, ch, Style::default());
             let r = ch.record();
-            let place = locate(&r.rule).map_or(String::new(), |(f, l)| format!("file={},line={l},", gh_property(&f)));
-            let _ = writeln!(
-                out,
-                "::error {place}title={}::{}",
-                gh_property(&format!("trawl snapshot: rule {}", r.rule)),
-                gh_data(&format!("{}: {} {}\n{}", c.doc, r.label, r.text, body.trim_end()))
-            );
+            let place = locate(&r.rule);
+            out.push_str(&gh_command(
+                "error",
+                place.as_ref().map(|(f, l)| (f.as_str(), *l)),
+                &format!("trawl snapshot: rule {}", r.rule),
+                &format!("{}: {} {}\n{}", c.doc, r.label, r.text, body.trim_end()),
+            ));
         }
     }
     let total: usize = checks.iter().map(|c| c.changes.len()).sum();

@@ -254,6 +254,13 @@ pub fn gh_property(s: &str) -> String {
     gh_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// One GitHub Actions workflow command line (`::error` or `::notice`), at a
+/// file's line when there is one, with its title and message escaped.
+pub fn gh_command(command: &str, place: Option<(&str, usize)>, title: &str, message: &str) -> String {
+    let place = place.map_or(String::new(), |(f, l)| format!("file={},line={l},", gh_property(f)));
+    format!("::{command} {place}title={}::{}\n", gh_property(title), gh_data(message))
+}
+
 /// GitHub Actions workflow commands: one `::error` per failing example, at
 /// the example's line of the rule file; a `::notice` per `todo` that passes.
 pub fn github(outcomes: &[Outcome]) -> String {
@@ -267,24 +274,15 @@ pub fn github(outcomes: &[Outcome]) -> String {
                     o.text,
                     problem_lines(problems, Style::default()).join("\n")
                 );
-                let _ = writeln!(
-                    out,
-                    "::error file={},line={},title={}::{}",
-                    gh_property(&o.file),
-                    o.line,
-                    gh_property(&format!("trawl: rule {}", o.rule)),
-                    gh_data(&msg)
-                );
+                out.push_str(&gh_command("error", Some((&o.file, o.line)), &format!("trawl: rule {}", o.rule), &msg));
             }
             Status::TodoPass => {
-                let _ = writeln!(
-                    out,
-                    "::notice file={},line={},title={}::{}",
-                    gh_property(&o.file),
-                    o.line,
-                    gh_property(&format!("trawl: rule {}", o.rule)),
-                    gh_data("this todo example passes now: remove `todo`")
-                );
+                out.push_str(&gh_command(
+                    "notice",
+                    Some((&o.file, o.line)),
+                    &format!("trawl: rule {}", o.rule),
+                    "this todo example passes now: remove `todo`",
+                ));
             }
             _ => {}
         }
