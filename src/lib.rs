@@ -33,6 +33,7 @@
 pub mod check;
 pub mod compile;
 pub mod diag;
+pub mod eval;
 pub mod exec;
 pub mod output;
 pub mod snapshot;

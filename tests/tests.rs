@@ -14,6 +14,8 @@ mod semantics;
 mod rules;
 // Batch extraction: JSON Lines, filter mode, threads, order, GNU parallel.
 mod batch;
+// Evaluation against gold: strict and lenient scores, values, baselines.
+mod eval;
 // The command line: exit codes, error records, formats.
 mod cli;
 // Inputs of any kind never panic.

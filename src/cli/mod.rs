@@ -5,6 +5,7 @@
 //! everything else to stderr. A closed pipe downstream ends the run quietly.
 
 mod batch;
+mod eval;
 mod inputs;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -42,6 +43,8 @@ enum Command {
     Test(TestArgs),
     /// Store the extraction of documents (`--update`, the default), or compare with the store (`--check`).
     Snapshot(SnapshotArgs),
+    /// Score rules against gold annotations: precision, recall and F1 per label and per rule.
+    Eval(eval::EvalArgs),
     /// Translate a benchmark workload (the peer harness's JSON) into rule files.
     Workload {
         /// The workload JSON file.
@@ -254,6 +257,7 @@ pub fn main() -> ExitCode {
         Command::Test(args) => test(args),
         Command::Workload { file, out } => workload(&file, &out),
         Command::Snapshot(args) => snapshot(args),
+        Command::Eval(args) => eval::eval(args),
         Command::Dump { stage, rules } => dump(stage, &rules),
     }
 }
