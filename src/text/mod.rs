@@ -8,7 +8,7 @@
 //! token, but each token knows whether space came before it.
 //!
 //! Sentences end after `.`, `!`, `?` or `…` (with any closing quotes and
-//! brackets that follow) unless the next word is lower case, and at every line
+//! brackets that follow) unless the next token is a lower-case word or starts with a digit, and at every line
 //! break; paragraphs end at blank lines. Every token carries byte and character
 //! (Unicode scalar value) offsets into the original text.
 //!
@@ -240,7 +240,9 @@ impl<'t> Tokenizer<'t> {
                     push_range(&mut doc.paragraphs, par_start, n);
                     sent_start = n;
                     par_start = n;
-                } else if newlines == 1 || (pending_end && !starts_lower(c) && (space_before || !is_closer(c))) {
+                } else if newlines == 1
+                    || (pending_end && !starts_lower(c) && !c.is_ascii_digit() && (space_before || !is_closer(c)))
+                {
                     push_range(&mut doc.sentences, sent_start, n);
                     sent_start = n;
                 }
