@@ -52,3 +52,32 @@ fn scores_follow_the_definitions() {
     let per_rule: usize = scores.rules.iter().filter(|r| r.label == "Person").map(|r| r.records).sum();
     assert_eq!(per_rule, person.system, "per-rule counts add up to the label's records");
 }
+
+/// The bundled pack's scores on the dev gold set never fall below the stored
+/// baselines (`tests/quality/*.json`, see docs/QUALITY.md). Needs `../shared`.
+#[test]
+fn bundled_pack_quality_holds_its_baseline() {
+    let gold = root().join("../shared/corpus/dev/gold_dev.jsonl");
+    if !gold.exists() {
+        eprintln!("bundled_pack_quality_holds_its_baseline: {} is not here; skipped", gold.display());
+        return;
+    }
+    let runs: [&[&str]; 2] = [
+        &["--names", "--baseline", "tests/quality/names.json"],
+        &["--layer", "timex", "--gold-where", "dataset=gum", "--baseline", "tests/quality/dates.json"],
+    ];
+    for extra in runs {
+        let out = Command::new(env!("CARGO_BIN_EXE_trawl"))
+            .args(["eval", "--gold", "../shared/corpus/dev/gold_dev.jsonl", "--fail-under"])
+            .args(extra)
+            .current_dir(root())
+            .output()
+            .expect("trawl runs");
+        assert!(
+            out.status.success(),
+            "quality fell below the baseline ({extra:?}):\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -86,10 +86,12 @@ def main():
         words = common_words(args.bulk, 6000)
         common = set(words)
         write("common_words.tsv",
-              ["Words that occur mostly in lower case in ordinary prose: the 6,000 most frequent in the",
+              ["Words that occur mostly in lower case in ordinary prose, capitalized as at a sentence start",
+               "(the lexicon is matched with exact case, so only capitalized tokens are looked up): the 6,000",
+               "most frequent in the",
                "White House press-office transcripts 2009-2015 (US public domain) that are written in lower case",
                "at least as often as capitalized. Built by tools/build_gazetteers.py."],
-              sorted(words))
+              sorted(w[0].upper() + w[1:] for w in words))
 
     given = census(args.names / "dist.male.first", 0.0) + census(args.names / "dist.female.first", 0.0)
     write("given_names.tsv",
