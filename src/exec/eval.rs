@@ -33,9 +33,9 @@ pub(crate) fn test(cx: &Cx, t: &CTest, i: usize) -> bool {
         CTest::Any => true,
         CTest::Class(c) => class(&cx.doc.tokens[i], *c),
         CTest::Key { id, fold } => (if *fold { cx.fold_ids[i] } else { cx.exact_ids[i] }) == *id,
-        CTest::Covered(l) => cx.labels[l.0 as usize].covered.get(i).copied().unwrap_or(false),
+        CTest::Covered(l) => covered(cx, *l, i),
         CTest::Not(inner) => !test(cx, inner, i),
-        CTest::And(items) => items.iter().all(|x| test(cx, x, i)),
+        CTest::And(items) => all_pass(cx, items, i),
         CTest::Or(items) => items.iter().any(|x| test(cx, x, i)),
         CTest::Regex(r) => {
             // Most tokens fail on their first byte, without calling the regex.
@@ -67,8 +67,32 @@ pub(crate) fn passing(cx: &Cx, t: &CTest, n: u32) -> Vec<u32> {
             }
             None => (0..n).filter(|&i| regex_match(cx, *r, i as usize)).collect(),
         },
+        CTest::And(items) => (0..n).filter(|&i| all_pass(cx, items, i as usize)).collect(),
         _ => (0..n).filter(|&i| test(cx, t, i as usize)).collect(),
     }
+}
+
+/// A conjunction at token `i`. Its items are mostly classes, lengths and
+/// (negated) label coverage: those are decided here, without a call per item.
+#[inline(always)]
+fn all_pass(cx: &Cx, items: &[CTest], i: usize) -> bool {
+    let tok = &cx.doc.tokens[i];
+    items.iter().all(|x| match x {
+        CTest::Class(c) => class(tok, *c),
+        CTest::Covered(l) => covered(cx, *l, i),
+        CTest::Len(op, n) => cmp_num(*op, (tok.char_end - tok.char_start) as i64, *n),
+        CTest::Not(inner) => match &**inner {
+            CTest::Covered(l) => !covered(cx, *l, i),
+            CTest::Class(c) => !class(tok, *c),
+            other => !test(cx, other, i),
+        },
+        other => test(cx, other, i),
+    })
+}
+
+#[inline]
+fn covered(cx: &Cx, l: crate::check::hir::LabelId, i: usize) -> bool {
+    cx.labels[l.0 as usize].covered.get(i).copied().unwrap_or(false)
 }
 
 #[inline(never)]
