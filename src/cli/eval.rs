@@ -133,12 +133,6 @@ pub fn eval(args: EvalArgs) -> ExitCode {
         values: args.show.contains(&ShowArg::Values),
     };
     let report_json = report::json(&scores, &description, Show::default());
-    if let Some(path) = &args.save {
-        let text = serde_json::to_string_pretty(&report_json).expect("JSON serializes") + "\n";
-        if let Err(e) = std::fs::write(path, text) {
-            return usage(format!("{}: {e}", path.display()));
-        }
-    }
     let changes = match &args.baseline {
         None => None,
         Some(path) => {
@@ -152,6 +146,13 @@ pub fn eval(args: EvalArgs) -> ExitCode {
             }
         }
     };
+    // Saved after the baseline is read, so a run may compare with and then replace the same file.
+    if let Some(path) = &args.save {
+        let text = serde_json::to_string_pretty(&report_json).expect("JSON serializes") + "\n";
+        if let Err(e) = std::fs::write(path, text) {
+            return usage(format!("{}: {e}", path.display()));
+        }
+    }
     let tolerance = args.fail_under.unwrap_or(f64::INFINITY);
     let fallen: Vec<&report::Change> =
         changes.iter().flat_map(|(_, c)| c.iter()).filter(|c| c.after < c.before - tolerance - 1e-9).collect();
