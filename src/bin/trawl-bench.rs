@@ -42,6 +42,9 @@ struct Args {
     /// Time tokenizing alone.
     #[arg(long)]
     tokenize_only: bool,
+    /// Also print on stderr where the time went: the static lexicons and each rule, slowest first.
+    #[arg(long)]
+    profile: bool,
 }
 
 fn corpus_files(path: &Path) -> Vec<PathBuf> {
@@ -168,6 +171,9 @@ fn main() {
     let prog = &rules.program;
     let opts = Options::default();
     let mut scratch = exec::Scratch::new();
+    if args.profile {
+        scratch.enable_profile();
+    }
     let mut tokens = 0usize;
     let mut matches: Vec<(u32, u32, u32, u32)> = Vec::new();
     let mut count = 0usize;
@@ -223,4 +229,20 @@ fn main() {
         "peak_rss_MB": peak_rss_mb(), "tokenize_only": args.tokenize_only, "threads": 1,
     });
     println!("{result}");
+    if let Some(p) = scratch.profile() {
+        print_profile(prog, p, seconds);
+    }
+}
+
+/// The profile on stderr: static lexicons, derived lexicons, then rules by time spent.
+fn print_profile(prog: &trawl::Program, p: &exec::Profile, total: f64) {
+    let share = |d: std::time::Duration| 100.0 * d.as_secs_f64() / total.max(1e-9);
+    eprintln!("{:>8.3} s {:>5.1}%  static lexicons", p.lexicons.as_secs_f64(), share(p.lexicons));
+    eprintln!("{:>8.3} s {:>5.1}%  derived lexicons", p.derived.as_secs_f64(), share(p.derived));
+    let mut rules: Vec<(usize, std::time::Duration)> = p.rules.iter().copied().enumerate().collect();
+    rules.sort_by(|a, b| b.1.cmp(&a.1));
+    for (r, d) in rules {
+        let rule = &prog.set.rules[r];
+        eprintln!("{:>8.3} s {:>5.1}%  rule {}", d.as_secs_f64(), share(d), rule.name);
+    }
 }

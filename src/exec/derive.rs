@@ -20,19 +20,22 @@ pub(super) fn derive(
     let def = &prog.set.lexicons[lex.0 as usize];
     let d = def.derived.as_ref().expect("derived");
     // Normalized keys; most tokens are their own key and are not copied.
-    let keys: Vec<std::borrow::Cow<str>> = (0..doc.tokens.len())
-        .map(|i| {
+    // Every token's normalized key, computed once per document and shared by the derived lexicons.
+    if s.derive_keys.len() != doc.tokens.len() {
+        s.derive_keys.clear();
+        s.derive_keys_text.clear();
+        for i in 0..doc.tokens.len() {
             let text = doc.token_text(i);
+            let from = s.derive_keys_text.len() as u32;
             if doc.tokens[i].has(flag::PLAIN) {
-                std::borrow::Cow::Borrowed(text)
+                s.derive_keys_text.push_str(text);
             } else {
-                let mut k = String::new();
-                normalize(text, &mut k);
-                std::borrow::Cow::Owned(k)
+                normalize(text, &mut s.derive_keys_text);
             }
-        })
-        .collect();
-    // form keys -> source text
+            s.derive_keys.push((from, s.derive_keys_text.len() as u32));
+        }
+    }
+    let keys: Vec<&str> = s.derive_keys.iter().map(|&(a, b)| &s.derive_keys_text[a as usize..b as usize]).collect();
     let mut forms: Vec<(Vec<String>, String)> = Vec::new();
     let src = &labels[d.label.0 as usize];
     for &id in &src.kept {
@@ -85,7 +88,7 @@ pub(super) fn derive(
     let label = def.label;
     let mut seen: Vec<(u32, u32)> = Vec::new();
     for i in 0..keys.len() {
-        let Some(list) = by_first.get(keys[i].as_ref()) else {
+        let Some(list) = by_first.get(keys[i]) else {
             continue;
         };
         for &fi in list {

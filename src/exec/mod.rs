@@ -110,12 +110,39 @@ pub struct Scratch {
     candidates: Vec<u32>,
     vm: Vm,
     memo: FxHashMap<(u32, u32), bool>,
+    /// Time spent per step of the cascade, when profiling.
+    profile: Option<Profile>,
+    /// Normalized token keys for derived lexicons: ranges into `derive_keys_text` (filled once per document).
+    derive_keys: Vec<(u32, u32)>,
+    derive_keys_text: String,
+}
+
+/// Where extraction spends its time: per rule, per derived lexicon, and in
+/// the static lexicons, summed over the documents a [`Scratch`] extracted from.
+#[derive(Debug, Default, Clone)]
+pub struct Profile {
+    /// Finding the static lexicons' entries (one automaton pass per document).
+    pub lexicons: std::time::Duration,
+    /// Per rule (indexed by [`RuleId`]): resolving the labels it reads, then running it.
+    pub rules: Vec<std::time::Duration>,
+    /// Building derived lexicons.
+    pub derived: std::time::Duration,
 }
 
 impl Scratch {
     /// An empty scratch space.
     pub fn new() -> Scratch {
         Scratch::default()
+    }
+
+    /// Starts measuring where extraction spends its time (see [`Scratch::profile`]).
+    pub fn enable_profile(&mut self) {
+        self.profile = Some(Profile::default());
+    }
+
+    /// The time measured since [`Scratch::enable_profile`].
+    pub fn profile(&self) -> Option<&Profile> {
+        self.profile.as_ref()
     }
 }
 
@@ -150,6 +177,7 @@ pub fn extract(prog: &Program, doc: &Document, opts: &Options, scratch: &mut Scr
     let mut anns: Vec<Annotation> = Vec::new();
     let mut vetoes = Vec::new();
     let mut labels: Vec<LabelState> = vec![LabelState::default(); prog.set.labels.len()];
+    let clock = scratch.profile.is_some().then(std::time::Instant::now);
     // Static lexicons.
     {
         let mut add = |s: u32, e: u32, hit: LexHit| {
@@ -173,7 +201,11 @@ pub fn extract(prog: &Program, doc: &Document, opts: &Options, scratch: &mut Scr
         prog.exact.find(&scratch.exact_ids, &mut add);
         prog.fold.find(&scratch.fold_ids, &mut add);
     }
+    if let (Some(p), Some(t)) = (scratch.profile.as_mut(), clock) {
+        p.lexicons += t.elapsed();
+    }
     for step in &prog.set.order {
+        let clock = scratch.profile.is_some().then(std::time::Instant::now);
         match *step {
             Step::Rule(r) => {
                 let rule = &prog.set.rules[r.0 as usize];
@@ -181,11 +213,20 @@ pub fn extract(prog: &Program, doc: &Document, opts: &Options, scratch: &mut Scr
                     resolve(prog, doc, &mut anns, &mut labels[l.0 as usize], *l, n);
                 }
                 run_rule(prog, doc, opts, r, scratch, &mut anns, &mut labels, &mut vetoes);
+                if let (Some(p), Some(t)) = (scratch.profile.as_mut(), clock) {
+                    if p.rules.len() < prog.set.rules.len() {
+                        p.rules.resize(prog.set.rules.len(), std::time::Duration::ZERO);
+                    }
+                    p.rules[r.0 as usize] += t.elapsed();
+                }
             }
             Step::Derive(lex) => {
                 let d = prog.set.lexicons[lex.0 as usize].derived.as_ref().expect("derived");
                 resolve(prog, doc, &mut anns, &mut labels[d.label.0 as usize], d.label, n);
                 derive(prog, doc, lex, scratch, &mut anns, &mut labels);
+                if let (Some(p), Some(t)) = (scratch.profile.as_mut(), clock) {
+                    p.derived += t.elapsed();
+                }
             }
         }
     }
@@ -273,6 +314,7 @@ fn prepare(prog: &Program, doc: &Document, s: &mut Scratch) {
         s.unit_paragraph[a as usize..b as usize].fill(k as u32);
     }
     s.memo.clear();
+    s.derive_keys.clear();
 }
 
 fn unit_of(s: &Scratch, scope: Scope, tok: u32) -> u32 {
