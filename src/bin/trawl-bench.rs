@@ -240,7 +240,7 @@ fn print_profile(prog: &trawl::Program, p: &exec::Profile, total: f64) {
     eprintln!("{:>8.3} s {:>5.1}%  static lexicons", p.lexicons.as_secs_f64(), share(p.lexicons));
     eprintln!("{:>8.3} s {:>5.1}%  derived lexicons", p.derived.as_secs_f64(), share(p.derived));
     let mut rules: Vec<(usize, std::time::Duration)> = p.rules.iter().copied().enumerate().collect();
-    rules.sort_by(|a, b| b.1.cmp(&a.1));
+    rules.sort_by_key(|r| std::cmp::Reverse(r.1));
     for (r, d) in rules {
         let rule = &prog.set.rules[r];
         eprintln!("{:>8.3} s {:>5.1}%  rule {}", d.as_secs_f64(), share(d), rule.name);
