@@ -52,9 +52,13 @@ pub(crate) fn test(cx: &Cx, t: &CTest, i: usize) -> bool {
 
 /// The tokens (of `n`) that pass a test, in order: the whole-document
 /// evaluation of a rule's first test, with tight loops for the common kinds.
-pub(crate) fn passing(cx: &Cx, t: &CTest, n: u32) -> Vec<u32> {
+pub(crate) fn passing(cx: &Cx, t: &CTest, n: u32, capitalized: &[u32]) -> Vec<u32> {
     let toks = &cx.doc.tokens;
     match t {
+        // Most name tests require `cap`: only the capitalized tokens are looked at.
+        CTest::And(items) if items.iter().any(|x| matches!(x, CTest::Class(crate::check::hir::Class::Cap))) => {
+            capitalized.iter().copied().filter(|&i| all_pass(cx, items, i as usize)).collect()
+        }
         CTest::Class(c) => (0..n).filter(|&i| class(&toks[i as usize], *c)).collect(),
         CTest::Regex(r) => match &cx.prog.regex_first[*r as usize] {
             Some(first) => {

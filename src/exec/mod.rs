@@ -112,6 +112,8 @@ pub struct Scratch {
     memo: FxHashMap<(u32, u32), bool>,
     /// Time spent per step of the cascade, when profiling.
     profile: Option<Profile>,
+    /// The capitalized tokens of the document, in order.
+    capitalized: Vec<u32>,
     /// Normalized token keys for derived lexicons: ranges into `derive_keys_text` (filled once per document).
     derive_keys: Vec<(u32, u32)>,
     derive_keys_text: String,
@@ -315,6 +317,8 @@ fn prepare(prog: &Program, doc: &Document, s: &mut Scratch) {
     }
     s.memo.clear();
     s.derive_keys.clear();
+    s.capitalized.clear();
+    s.capitalized.extend((0..n as u32).filter(|&i| doc.tokens[i as usize].has(crate::text::flag::CAP)));
 }
 
 fn unit_of(s: &Scratch, scope: Scope, tok: u32) -> u32 {
@@ -372,7 +376,11 @@ fn run_rule(
             }
             for &t in &cr.start.tests {
                 // Rules often share a first test: each is evaluated once per token and document.
-                let pass = s.start_tests.entry(t).or_insert_with(|| eval::passing(&cx, &prog.tests[t as usize], n));
+                let capitalized = &s.capitalized;
+                let pass = s
+                    .start_tests
+                    .entry(t)
+                    .or_insert_with(|| eval::passing(&cx, &prog.tests[t as usize], n, capitalized));
                 cands.extend_from_slice(pass);
             }
             for l in &cr.start.labels {
