@@ -82,12 +82,23 @@ pub(super) fn derive(
         }
     }
     let mut by_first: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+    // The first bytes forms start with: most tokens are ruled out without hashing their key.
+    let mut first_byte = [false; 256];
     for (i, (k, _)) in forms.iter().enumerate() {
         by_first.entry(k[0].as_str()).or_default().push(i);
+        if let Some(&b) = k[0].as_bytes().first() {
+            first_byte[b as usize] = true;
+        }
+    }
+    if forms.is_empty() {
+        return;
     }
     let label = def.label;
     let mut seen: Vec<(u32, u32)> = Vec::new();
     for i in 0..keys.len() {
+        if !keys[i].as_bytes().first().is_some_and(|&b| first_byte[b as usize]) {
+            continue;
+        }
         let Some(list) = by_first.get(keys[i]) else {
             continue;
         };
