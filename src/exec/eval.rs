@@ -50,6 +50,18 @@ pub(crate) fn test(cx: &Cx, t: &CTest, i: usize) -> bool {
     }
 }
 
+/// [`test`] with the cheapest kinds decided inline, for hot loops over candidates.
+#[inline(always)]
+pub(crate) fn test_quick(cx: &Cx, t: &CTest, i: usize) -> bool {
+    match t {
+        CTest::Key { id, fold } => (if *fold { cx.fold_ids[i] } else { cx.exact_ids[i] }) == *id,
+        CTest::Class(c) => class(&cx.doc.tokens[i], *c),
+        CTest::Covered(l) => covered(cx, *l, i),
+        CTest::And(items) => all_pass(cx, items, i),
+        other => test(cx, other, i),
+    }
+}
+
 /// The tokens (of `n`) that pass a test, in order: the whole-document
 /// evaluation of a rule's first test, with tight loops for the common kinds.
 pub(crate) fn passing(cx: &Cx, t: &CTest, n: u32, capitalized: &[u32]) -> Vec<u32> {

@@ -19,7 +19,7 @@ mod vm;
 pub use value::{month_number, normalize_date, parse_int, Date, Value};
 
 use crate::check::hir::{LabelId, LexiconId, RuleId, Step};
-use crate::compile::{LexHit, Program, Second, NO_SLOT};
+use crate::compile::{CTest, CompiledRule, LexHit, Program, Second, NO_SLOT};
 use crate::syntax::ast::Scope;
 use crate::text::{flag, fold_case, normalize, Document};
 use derive::derive;
@@ -321,6 +321,24 @@ fn prepare(prog: &Program, doc: &Document, s: &mut Scratch) {
     s.capitalized.extend((0..n as u32).filter(|&i| doc.tokens[i as usize].has(crate::text::flag::CAP)));
 }
 
+/// For a rule whose only start is one token test followed by one literal token, the
+/// literal's occurrences when they are rarer than a quarter of the tokens.
+fn rare_second_literal<'s>(prog: &Program, cr: &CompiledRule, s: &'s Scratch, n: u32) -> Option<&'s [(u32, u32)]> {
+    if !cr.start.keys.is_empty() || !cr.start.labels.is_empty() || cr.start.tests.len() != 1 {
+        return None;
+    }
+    let Some((None, Second::Test(t))) = cr.second else {
+        return None;
+    };
+    let CTest::Key { id, fold } = prog.tests[t as usize] else {
+        return None;
+    };
+    let p = if fold { &s.postings_fold } else { &s.postings_exact };
+    let from = p.partition_point(|&(k, _)| k < id);
+    let len = p[from..].partition_point(|&(k, _)| k == id);
+    (len < (n as usize) / 4).then_some(&p[from..from + len])
+}
+
 fn unit_of(s: &Scratch, scope: Scope, tok: u32) -> u32 {
     match scope {
         Scope::Sentence => s.unit_sentence[tok as usize],
@@ -368,6 +386,16 @@ fn run_rule(
             cands.extend(rs[from..].iter().take_while(|&&(r, _)| r == cr.rule.0).map(|&(_, p)| p));
         } else if cr.start.any {
             cands.extend(0..n);
+        } else if let Some(post) = rare_second_literal(prog, cr, s, n) {
+            // A common first token ("title") before a rare literal: anchor on the literal's
+            // occurrences and look back one token, instead of filtering every first-token match.
+            let first = &prog.tests[cr.start.tests[0] as usize];
+            cands.extend(
+                post.iter()
+                    .filter(|&&(_, q)| q > 0)
+                    .map(|&(_, q)| q - 1)
+                    .filter(|&p| eval::test_quick(&cx, first, p as usize)),
+            );
         } else {
             for &(id, fold) in &cr.start.keys {
                 let p = if fold { &s.postings_fold } else { &s.postings_exact };
@@ -399,7 +427,7 @@ fn run_rule(
                 let follows = |q: u32| {
                     q < n
                         && match then {
-                            Second::Test(t) => test(&cx, &prog.tests[t as usize], q as usize),
+                            Second::Test(t) => eval::test_quick(&cx, &prog.tests[t as usize], q as usize),
                             Second::Label(l) => {
                                 let kept = &labels[l.0 as usize].kept;
                                 let i = kept.partition_point(|&id| anns[id as usize].start < q);
