@@ -157,7 +157,21 @@ pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
             start_keys[id as usize] |= if fold { 2 } else { 1 };
         }
     }
+    // Static lexicons that token tests look at get a bit each (the first 64), so that a
+    // conjunction of `[Lexicon]` and `[!Lexicon]` items is decided by two mask operations.
+    let mut lexicon_bits: Vec<Option<u8>> = vec![None; set.labels.len()];
+    let mut next_bit = 0u8;
+    for &l in &uses_covered {
+        let is_static = set.labels[l.0 as usize].lexicon.is_some_and(|x| set.lexicons[x.0 as usize].derived.is_none());
+        if is_static && next_bit < 64 && lexicon_bits[l.0 as usize].is_none() {
+            lexicon_bits[l.0 as usize] = Some(next_bit);
+            next_bit += 1;
+        }
+    }
+    let test_masks = c.tests.iter().map(|t| test_mask(t, &lexicon_bits)).collect();
     Ok(Program {
+        lexicon_bits,
+        test_masks,
         regex_first,
         start_keys,
         prefix_exact,
@@ -173,6 +187,28 @@ pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
         uses_covered,
         constraints: c.constraints,
     })
+}
+
+/// A conjunction with at least two static-lexicon coverage items, split into masks and the rest.
+fn test_mask(t: &CTest, bits: &[Option<u8>]) -> Option<TestMask> {
+    let CTest::And(items) = t else { return None };
+    let bit = |l: &LabelId| bits[l.0 as usize];
+    let (mut all, mut none, mut rest, mut folded) = (0u64, 0u64, Vec::new(), 0);
+    for item in items {
+        match item {
+            CTest::Covered(l) if bit(l).is_some() => {
+                all |= 1 << bit(l).expect("checked");
+                folded += 1;
+            }
+            CTest::Not(inner) if matches!(&**inner, CTest::Covered(l) if bit(l).is_some()) => {
+                let CTest::Covered(l) = &**inner else { unreachable!() };
+                none |= 1 << bit(l).expect("checked");
+                folded += 1;
+            }
+            other => rest.push(other.clone()),
+        }
+    }
+    (folded >= 2).then_some(TestMask { all, none, rest })
 }
 
 /// The first two elements of a pattern, when both are plain (no repetition):

@@ -42,6 +42,22 @@ pub struct Program {
     pub prefix_fold: TokenAutomaton<u32>,
     /// Field constraints on annotation references.
     pub constraints: Vec<Vec<Constraint>>,
+    /// Per label: its bit in the per-token mask of static lexicon coverage, if it has one.
+    pub lexicon_bits: Vec<Option<u8>>,
+    /// Per test: the same test with its static-lexicon coverage items folded into masks, when
+    /// that leaves fewer items to evaluate one by one.
+    pub test_masks: Vec<Option<TestMask>>,
+}
+
+/// A conjunction split into masks over the static lexicons covering a token and the items left.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestMask {
+    /// Bits of lexicons that must cover the token.
+    pub all: u64,
+    /// Bits of lexicons that must not cover it.
+    pub none: u64,
+    /// The other items of the conjunction, in their order.
+    pub rest: Vec<CTest>,
 }
 
 /// A lexicon hit: which entry of which lexicon.

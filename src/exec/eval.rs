@@ -50,10 +50,15 @@ pub(crate) fn test(cx: &Cx, t: &CTest, i: usize) -> bool {
     }
 }
 
-/// [`test`] with the cheapest kinds decided inline, for hot loops over candidates.
+/// Test number `t` of the program at token `i`: a conjunction over static lexicons is decided
+/// by the token's lexicon mask first; the cheapest kinds are decided inline.
 #[inline(always)]
-pub(crate) fn test_quick(cx: &Cx, t: &CTest, i: usize) -> bool {
-    match t {
+pub(crate) fn test_id(cx: &Cx, t: u32, i: usize) -> bool {
+    if let Some(m) = &cx.prog.test_masks[t as usize] {
+        let mask = cx.lex_mask[i];
+        return mask & m.all == m.all && mask & m.none == 0 && all_pass(cx, &m.rest, i);
+    }
+    match &cx.prog.tests[t as usize] {
         CTest::Key { id, fold } => (if *fold { cx.fold_ids[i] } else { cx.exact_ids[i] }) == *id,
         CTest::Class(c) => class(&cx.doc.tokens[i], *c),
         CTest::Covered(l) => covered(cx, *l, i),
@@ -64,8 +69,18 @@ pub(crate) fn test_quick(cx: &Cx, t: &CTest, i: usize) -> bool {
 
 /// The tokens (of `n`) that pass a test, in order: the whole-document
 /// evaluation of a rule's first test, with tight loops for the common kinds.
-pub(crate) fn passing(cx: &Cx, t: &CTest, n: u32, capitalized: &[u32]) -> Vec<u32> {
+pub(crate) fn passing(cx: &Cx, id: u32, n: u32, capitalized: &[u32]) -> Vec<u32> {
     let toks = &cx.doc.tokens;
+    let t = &cx.prog.tests[id as usize];
+    if cx.prog.test_masks[id as usize].is_some() {
+        let needs_cap = matches!(t, CTest::And(items)
+            if items.iter().any(|x| matches!(x, CTest::Class(crate::check::hir::Class::Cap))));
+        return if needs_cap {
+            capitalized.iter().copied().filter(|&i| test_id(cx, id, i as usize)).collect()
+        } else {
+            (0..n).filter(|&i| test_id(cx, id, i as usize)).collect()
+        };
+    }
     match t {
         // Most name tests require `cap`: only the capitalized tokens are looked at.
         CTest::And(items) if items.iter().any(|x| matches!(x, CTest::Class(crate::check::hir::Class::Cap))) => {

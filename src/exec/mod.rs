@@ -24,7 +24,7 @@ use crate::syntax::ast::Scope;
 use crate::text::{flag, fold_case, normalize, Document};
 use derive::derive;
 use eval::eval;
-pub(crate) use eval::{constraints_hold, test};
+pub(crate) use eval::{constraints_hold, test_id};
 use resolve::resolve;
 use rustc_hash::FxHashMap;
 use vm::Vm;
@@ -114,6 +114,8 @@ pub struct Scratch {
     profile: Option<Profile>,
     /// The capitalized tokens of the document, in order.
     capitalized: Vec<u32>,
+    /// Per token, the bits of the static lexicons covering it.
+    lex_mask: Vec<u64>,
     /// Normalized token keys for derived lexicons: ranges into `derive_keys_text` (filled once per document).
     derive_keys: Vec<(u32, u32)>,
     derive_keys_text: String,
@@ -168,6 +170,8 @@ pub(crate) struct Cx<'a> {
     pub doc: &'a Document<'a>,
     pub exact_ids: &'a [u32],
     pub fold_ids: &'a [u32],
+    /// Per token, the bits of the static lexicons covering it ([`Program::lexicon_bits`]).
+    pub lex_mask: &'a [u64],
     pub anns: &'a [Annotation],
     pub labels: &'a [LabelState],
 }
@@ -202,6 +206,13 @@ pub fn extract(prog: &Program, doc: &Document, opts: &Options, scratch: &mut Scr
         };
         prog.exact.find(&scratch.exact_ids, &mut add);
         prog.fold.find(&scratch.fold_ids, &mut add);
+    }
+    scratch.lex_mask.clear();
+    scratch.lex_mask.resize(n, 0);
+    for a in &anns {
+        if let Some(b) = prog.lexicon_bits[a.label.0 as usize] {
+            scratch.lex_mask[a.start as usize..a.end as usize].iter_mut().for_each(|m| *m |= 1 << b);
+        }
     }
     if let (Some(p), Some(t)) = (scratch.profile.as_mut(), clock) {
         p.lexicons += t.elapsed();
@@ -379,7 +390,7 @@ fn run_rule(
     let mut cands = std::mem::take(&mut s.candidates);
     cands.clear();
     {
-        let cx = Cx { prog, doc, exact_ids: &s.exact_ids, fold_ids: &s.fold_ids, anns, labels };
+        let cx = Cx { prog, doc, exact_ids: &s.exact_ids, fold_ids: &s.fold_ids, lex_mask: &s.lex_mask, anns, labels };
         if cr.prefix {
             let rs = &s.rule_starts;
             let from = rs.partition_point(|&(r, _)| r < cr.rule.0);
@@ -389,12 +400,12 @@ fn run_rule(
         } else if let Some(post) = rare_second_literal(prog, cr, s, n) {
             // A common first token ("title") before a rare literal: anchor on the literal's
             // occurrences and look back one token, instead of filtering every first-token match.
-            let first = &prog.tests[cr.start.tests[0] as usize];
+            let first = cr.start.tests[0];
             cands.extend(
                 post.iter()
                     .filter(|&&(_, q)| q > 0)
                     .map(|&(_, q)| q - 1)
-                    .filter(|&p| eval::test_quick(&cx, first, p as usize)),
+                    .filter(|&p| eval::test_id(&cx, first, p as usize)),
             );
         } else {
             for &(id, fold) in &cr.start.keys {
@@ -405,10 +416,7 @@ fn run_rule(
             for &t in &cr.start.tests {
                 // Rules often share a first test: each is evaluated once per token and document.
                 let capitalized = &s.capitalized;
-                let pass = s
-                    .start_tests
-                    .entry(t)
-                    .or_insert_with(|| eval::passing(&cx, &prog.tests[t as usize], n, capitalized));
+                let pass = s.start_tests.entry(t).or_insert_with(|| eval::passing(&cx, t, n, capitalized));
                 cands.extend_from_slice(pass);
             }
             for l in &cr.start.labels {
@@ -427,7 +435,7 @@ fn run_rule(
                 let follows = |q: u32| {
                     q < n
                         && match then {
-                            Second::Test(t) => eval::test_quick(&cx, &prog.tests[t as usize], q as usize),
+                            Second::Test(t) => eval::test_id(&cx, t, q as usize),
                             Second::Label(l) => {
                                 let kept = &labels[l.0 as usize].kept;
                                 let i = kept.partition_point(|&id| anns[id as usize].start < q);
@@ -473,14 +481,23 @@ fn run_rule(
         let bounds = unit_bounds(doc, rule.scope, unit);
         let end_ci = ci + cands[ci..].partition_point(|&c| c < bounds.1);
         let found = {
-            let cx = Cx { prog, doc, exact_ids: &s.exact_ids, fold_ids: &s.fold_ids, anns, labels };
+            let cx =
+                Cx { prog, doc, exact_ids: &s.exact_ids, fold_ids: &s.fold_ids, lex_mask: &s.lex_mask, anns, labels };
             s.vm.search(&cx, &cr.insts, cr.slots as usize, bounds, &cands[ci..end_ci], &mut s.memo)
         };
         match found {
             Some(slots) => {
                 let (ms, me) = (slots[0], slots[1]);
                 let ok = {
-                    let cx = Cx { prog, doc, exact_ids: &s.exact_ids, fold_ids: &s.fold_ids, anns, labels };
+                    let cx = Cx {
+                        prog,
+                        doc,
+                        exact_ids: &s.exact_ids,
+                        fold_ids: &s.fold_ids,
+                        lex_mask: &s.lex_mask,
+                        anns,
+                        labels,
+                    };
                     rule.conditions.iter().all(|c| eval(&cx, c, &slots, opts).truthy())
                 };
                 let resume = if ok {
@@ -529,7 +546,15 @@ fn run_rule(
                 }
             };
             let fields: Vec<(String, Value)> = {
-                let cx = Cx { prog, doc, exact_ids: &s.exact_ids, fold_ids: &s.fold_ids, anns, labels };
+                let cx = Cx {
+                    prog,
+                    doc,
+                    exact_ids: &s.exact_ids,
+                    fold_ids: &s.fold_ids,
+                    lex_mask: &s.lex_mask,
+                    anns,
+                    labels,
+                };
                 e.fields
                     .iter()
                     .map(|(k, x)| (k.clone(), eval(&cx, x, &slots, opts)))

@@ -9,7 +9,7 @@
 //! anchored at the position asked about, right to left for `before`, and
 //! their answers are memoized per position.
 
-use super::{constraints_hold, test, Cx};
+use super::{constraints_hold, test_id, Cx};
 use crate::compile::{Inst, NO_SLOT};
 use rustc_hash::FxHashMap;
 
@@ -141,7 +141,7 @@ fn run(
                 Inst::Token(t) => {
                     if can_step {
                         let tok = if reverse { next } else { pos } as usize;
-                        if test(cx, &cx.prog.tests[t as usize], tok) {
+                        if test_id(cx, t, tok) {
                             tmp.clear();
                             tmp.extend_from_slice(slots);
                             add(vm, cx, insts, &mut tmp, pc + 1, next, bounds, reverse, memo, false);
