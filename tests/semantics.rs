@@ -182,3 +182,24 @@ fn extraction_is_deterministic() {
         assert_eq!(rules.extract(&text, &trawl::Options::default()), a);
     }
 }
+
+#[test]
+fn lexicon_coverage_tests_agree_beyond_the_mask_width() {
+    // Static lexicons read by `[...]` tests get one bit each of a 64-bit mask; the 65th and later
+    // are tested one by one. Both ways must give the same answers, including a lexicon entry that
+    // covers two tokens and a required (not negated) lexicon.
+    let mut rules = String::new();
+    for k in 0..70 {
+        rules.push_str(&format!("lexicon L{k} = [\"W{k}\"]\n"));
+    }
+    rules.push_str("lexicon Two = [\"New York\"]\n");
+    let none: Vec<String> = (0..70).map(|k| format!("!L{k}")).collect();
+    rules.push_str(&format!("rule free {{ match [cap & {}] emit Free }}\n", none.join(" & ")));
+    rules.push_str("rule inside { match [cap & Two & !L3 & !L69] emit Inside }\n");
+    // W5 is excluded through the mask, W66 through the items left over; New and York pass both.
+    let text = "W5 Alpha W66 Beta New York";
+    assert_eq!(
+        run(&rules, text),
+        ["Free \"Alpha\"", "Free \"Beta\"", "Free \"New\"", "Inside \"New\"", "Free \"York\"", "Inside \"York\""]
+    );
+}
