@@ -116,6 +116,14 @@ pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
         let mut needs_keys: Vec<(u32, bool)> = needs_keys.iter().map(|(k, f)| (c.intern(k), *f)).collect();
         needs_keys.sort_unstable();
         needs_keys.dedup();
+        let (mut anchors, mut label_anchors) = (Vec::new(), Vec::new());
+        anchored(&r.pattern, &mut (0, Some(0)), &mut anchors, &mut label_anchors);
+        let anchors = anchors
+            .into_iter()
+            .filter(|(_, _, lo, _)| *lo > 0)
+            .map(|(k, f, lo, hi)| (c.intern(&k), f, lo, hi))
+            .collect();
+        label_anchors.retain(|(_, lo, _)| *lo > 0);
         rules.push(CompiledRule {
             rule: hir::RuleId(ri as u32),
             insts,
@@ -125,6 +133,8 @@ pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
             second,
             needs_labels,
             needs_keys,
+            anchors,
+            label_anchors,
         });
     }
     if !diags.is_empty() {
@@ -259,6 +269,61 @@ fn required(p: &Pat) -> (Vec<LabelId>, Vec<(String, bool)>) {
         Pat::Annot { label, .. } => (vec![*label], vec![]),
         Pat::Token(Test::Key { key, fold }) => (vec![], vec![(key.clone(), *fold)]),
         _ => (vec![], vec![]),
+    }
+}
+
+/// Fewest and most tokens a pattern can match (`None`: no bound).
+fn width(p: &Pat) -> (u32, Option<u32>) {
+    match p {
+        Pat::Seq(items) => items
+            .iter()
+            .map(width)
+            .fold((0, Some(0)), |(a, b), (c, d)| (a.saturating_add(c), b.zip(d).map(|(x, y)| x.saturating_add(y)))),
+        Pat::Alt(items) => {
+            let ws: Vec<_> = items.iter().map(width).collect();
+            let lo = ws.iter().map(|w| w.0).min().unwrap_or(0);
+            let hi = ws.iter().try_fold(0u32, |m, w| w.1.map(|x| m.max(x)));
+            (lo, hi)
+        }
+        Pat::Repeat { inner, min, max, .. } => {
+            let (lo, hi) = width(inner);
+            (lo.saturating_mul(*min), hi.zip(*max).map(|(h, m)| h.saturating_mul(m)))
+        }
+        Pat::Capture(_, inner) => width(inner),
+        Pat::Context { .. } | Pat::Anchor(_) => (0, Some(0)),
+        Pat::Token(_) => (1, Some(1)),
+        // An annotation covers one token or more.
+        Pat::Annot { .. } => (1, None),
+    }
+}
+
+/// Literal keys and annotation labels of the pattern's top-level sequence with their offsets from
+/// the match start, while those offsets are bounded. `at` is the offset range reached so far.
+fn anchored(
+    p: &Pat,
+    at: &mut (u32, Option<u32>),
+    keys: &mut Vec<(String, bool, u32, u32)>,
+    labels: &mut Vec<(LabelId, u32, u32)>,
+) {
+    match p {
+        Pat::Seq(items) => items.iter().for_each(|i| anchored(i, at, keys, labels)),
+        Pat::Capture(_, inner) => anchored(inner, at, keys, labels),
+        Pat::Token(Test::Key { key, fold }) => {
+            if let Some(hi) = at.1 {
+                keys.push((key.clone(), *fold, at.0, hi));
+            }
+            *at = (at.0 + 1, at.1.map(|h| h + 1));
+        }
+        Pat::Annot { label, .. } => {
+            if let Some(hi) = at.1 {
+                labels.push((*label, at.0, hi));
+            }
+            *at = (at.0 + 1, None);
+        }
+        other => {
+            let (lo, hi) = width(other);
+            *at = (at.0.saturating_add(lo), at.1.zip(hi).map(|(a, b)| a.saturating_add(b)));
+        }
     }
 }
 

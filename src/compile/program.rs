@@ -177,6 +177,12 @@ pub struct CompiledRule {
     pub needs_labels: Vec<LabelId>,
     /// Literal keys every match contains, likewise.
     pub needs_keys: Vec<(u32, bool)>,
+    /// Literal keys every match contains at a bounded distance from its start, after the first
+    /// token: `(key, fold, fewest, most)` tokens from the start. A rare one gives the candidates.
+    pub anchors: Vec<(u32, bool, u32, u32)>,
+    /// Labels of annotations every match contains at a bounded distance from its start, after
+    /// the first element: `(label, fewest, most)`.
+    pub label_anchors: Vec<(LabelId, u32, u32)>,
 }
 
 /// What must follow a rule's first element.

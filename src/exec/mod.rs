@@ -332,6 +332,51 @@ fn prepare(prog: &Program, doc: &Document, s: &mut Scratch) {
     s.capitalized.extend((0..n as u32).filter(|&i| doc.tokens[i as usize].has(crate::text::flag::CAP)));
 }
 
+/// A literal or an annotation a rule needs at a bounded distance from its start, when its
+/// occurrences (times the width of that distance) are far fewer than the rule's start candidates
+/// would be: where it occurs, and the distance range.
+fn rare_anchor(
+    cr: &CompiledRule,
+    s: &Scratch,
+    labels: &[LabelState],
+    anns: &[Annotation],
+    n: u32,
+) -> Option<(Vec<u32>, u32, u32)> {
+    if cr.anchors.is_empty() && cr.label_anchors.is_empty() {
+        return None;
+    }
+    let postings = |id: u32, fold: bool| {
+        let p = if fold { &s.postings_fold } else { &s.postings_exact };
+        let from = p.partition_point(|&(k, _)| k < id);
+        let len = p[from..].partition_point(|&(k, _)| k == id);
+        &p[from..from + len]
+    };
+    // What the usual path would try: every occurrence of a start key or label, every token for a start test.
+    let mut usual: usize = cr.start.keys.iter().map(|&(id, fold)| postings(id, fold).len()).sum();
+    if !cr.start.tests.is_empty() {
+        usual += n as usize / 2;
+    }
+    usual += cr.start.labels.iter().map(|l| labels[l.0 as usize].kept.len()).sum::<usize>();
+    let cost = |count: usize, lo: u32, hi: u32| count * (hi - lo + 1) as usize;
+    let key =
+        cr.anchors.iter().map(|&(id, fold, lo, hi)| (cost(postings(id, fold).len(), lo, hi), Ok((id, fold)), lo, hi));
+    let label =
+        cr.label_anchors.iter().map(|&(l, lo, hi)| (cost(labels[l.0 as usize].kept.len(), lo, hi), Err(l), lo, hi));
+    let (c, which, lo, hi) = key.chain(label).min_by_key(|x| x.0)?;
+    if c * 4 >= usual {
+        return None;
+    }
+    let at = match which {
+        Ok((id, fold)) => postings(id, fold).iter().map(|&(_, q)| q).collect(),
+        Err(l) => {
+            let mut v: Vec<u32> = labels[l.0 as usize].kept.iter().map(|&id| anns[id as usize].start).collect();
+            v.sort_unstable();
+            v
+        }
+    };
+    Some((at, lo, hi))
+}
+
 /// For a rule whose only start is one token test followed by one literal token, the
 /// literal's occurrences when they are rarer than a quarter of the tokens.
 fn rare_second_literal<'s>(prog: &Program, cr: &CompiledRule, s: &'s Scratch, n: u32) -> Option<&'s [(u32, u32)]> {
@@ -397,6 +442,33 @@ fn run_rule(
             cands.extend(rs[from..].iter().take_while(|&&(r, _)| r == cr.rule.0).map(|&(_, p)| p));
         } else if cr.start.any {
             cands.extend(0..n);
+        } else if let Some((at, lo, hi)) = rare_anchor(cr, s, labels, anns, n) {
+            // A literal or annotation the rule needs at a known distance from its start is rarer
+            // than its first element: try only the starts that distance before its occurrences.
+            let starts_here = |p: u32| {
+                cr.start
+                    .keys
+                    .iter()
+                    .any(|&(id, fold)| (if fold { s.fold_ids[p as usize] } else { s.exact_ids[p as usize] }) == id)
+                    || cr.start.tests.iter().any(|&t| eval::test_id(&cx, t, p as usize))
+                    || cr.start.labels.iter().any(|l| {
+                        let kept = &labels[l.0 as usize].kept;
+                        let i = kept.partition_point(|&id| anns[id as usize].start < p);
+                        kept.get(i).is_some_and(|&id| anns[id as usize].start == p)
+                    })
+            };
+            for q in at {
+                if q < lo {
+                    continue;
+                }
+                for p in q.saturating_sub(hi)..=q - lo {
+                    if starts_here(p) {
+                        cands.push(p);
+                    }
+                }
+            }
+            cands.sort_unstable();
+            cands.dedup();
         } else if let Some(post) = rare_second_literal(prog, cr, s, n) {
             // A common first token ("title") before a rare literal: anchor on the literal's
             // occurrences and look back one token, instead of filtering every first-token match.
