@@ -203,3 +203,16 @@ fn lexicon_coverage_tests_agree_beyond_the_mask_width() {
         ["Free \"Alpha\"", "Free \"Beta\"", "Free \"New\"", "Inside \"New\"", "Free \"York\"", "Inside \"York\""]
     );
 }
+
+#[test]
+fn rules_anchored_on_a_rare_literal_or_annotation_find_every_match() {
+    // "a" is frequent and "c" rare, so candidates come from the occurrences of "c" and the
+    // distance range before it (1 or 2 tokens here); the matches must be those of a plain scan.
+    let text = "a a a a a a a a a a a a a a a a b c a a a a a a a a a a a c a a a a a a a a a a a a a a a x c";
+    assert_eq!(run(r#"rule r { match "a" "b"? "c" emit X }"#, text), ["X \"a b c\"", "X \"a c\""]);
+    assert_eq!(run(r#"lexicon L = ["c"] rule r { match "a" "b"? L emit X }"#, text), ["X \"a b c\"", "X \"a c\""]);
+    // An unbounded distance before the rare word: no anchoring, the same answers.
+    assert_eq!(run(r#"rule r { match "a" "b"* "c" emit X }"#, text), ["X \"a b c\"", "X \"a c\""]);
+    // A class first, the rare literal second ("x c" has no "a" before "c").
+    assert_eq!(run(r#"rule r { match lower "c" emit X }"#, text), ["X \"b c\"", "X \"a c\"", "X \"x c\""]);
+}
