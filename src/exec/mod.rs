@@ -222,6 +222,10 @@ pub fn extract(prog: &Program, doc: &Document, opts: &Options, scratch: &mut Scr
         match *step {
             Step::Rule(r) => {
                 let rule = &prog.set.rules[r.0 as usize];
+                // A literal every match contains is missing from the document: nothing to do.
+                if !has_needed_keys(&prog.rules[r.0 as usize], scratch) {
+                    continue;
+                }
                 for l in &rule.reads {
                     resolve(prog, doc, &mut anns, &mut labels[l.0 as usize], *l, n);
                 }
@@ -330,6 +334,15 @@ fn prepare(prog: &Program, doc: &Document, s: &mut Scratch) {
     s.derive_keys.clear();
     s.capitalized.clear();
     s.capitalized.extend((0..n as u32).filter(|&i| doc.tokens[i as usize].has(crate::text::flag::CAP)));
+}
+
+/// Whether every literal key the rule's matches contain occurs in the document.
+fn has_needed_keys(cr: &CompiledRule, s: &Scratch) -> bool {
+    cr.needs_keys.iter().all(|&(id, fold)| {
+        let p = if fold { &s.postings_fold } else { &s.postings_exact };
+        let i = p.partition_point(|&(k, _)| k < id);
+        p.get(i).is_some_and(|&(k, _)| k == id)
+    })
 }
 
 /// A literal or an annotation a rule needs at a bounded distance from its start, when its
