@@ -32,7 +32,7 @@ pub(crate) fn test(cx: &Cx, t: &CTest, i: usize) -> bool {
     match t {
         CTest::Any => true,
         CTest::Class(c) => class(&cx.doc.tokens[i], *c),
-        CTest::Key { id, fold } => (if *fold { cx.fold_ids[i] } else { cx.exact_ids[i] }) == *id,
+        CTest::Key { id, fold } => cx.keys.is(i, *id, *fold),
         CTest::Covered(l) => covered(cx, *l, i),
         CTest::Not(inner) => !test(cx, inner, i),
         CTest::And(items) => all_pass(cx, items, i),
@@ -51,18 +51,16 @@ pub(crate) fn test(cx: &Cx, t: &CTest, i: usize) -> bool {
 }
 
 /// Test number `t` of the program at token `i`: a conjunction over static lexicons is decided
-/// by the token's lexicon mask first; the cheapest kinds are decided inline.
+/// by the token's lexicon mask first, a literal inline.
 #[inline(always)]
 pub(crate) fn test_id(cx: &Cx, t: u32, i: usize) -> bool {
     if let Some(m) = &cx.prog.test_masks[t as usize] {
-        let mask = cx.lex_mask[i];
+        let mask = cx.keys.lexicons[i];
         return mask & m.all == m.all && mask & m.none == 0 && all_pass(cx, &m.rest, i);
     }
     match &cx.prog.tests[t as usize] {
-        CTest::Key { id, fold } => (if *fold { cx.fold_ids[i] } else { cx.exact_ids[i] }) == *id,
-        CTest::Class(c) => class(&cx.doc.tokens[i], *c),
-        CTest::Covered(l) => covered(cx, *l, i),
-        CTest::And(items) => all_pass(cx, items, i),
+        // The commonest test on hot paths (what must follow a rule's first token), without a call.
+        CTest::Key { id, fold } => cx.keys.is(i, *id, *fold),
         other => test(cx, other, i),
     }
 }
@@ -72,20 +70,12 @@ pub(crate) fn test_id(cx: &Cx, t: u32, i: usize) -> bool {
 pub(crate) fn passing(cx: &Cx, id: u32, n: u32, capitalized: &[u32]) -> Vec<u32> {
     let toks = &cx.doc.tokens;
     let t = &cx.prog.tests[id as usize];
-    if cx.prog.test_masks[id as usize].is_some() {
-        let needs_cap = matches!(t, CTest::And(items)
-            if items.iter().any(|x| matches!(x, CTest::Class(crate::check::hir::Class::Cap))));
-        return if needs_cap {
-            capitalized.iter().copied().filter(|&i| test_id(cx, id, i as usize)).collect()
-        } else {
-            (0..n).filter(|&i| test_id(cx, id, i as usize)).collect()
-        };
+    // Most name tests require `cap`: only the capitalized tokens are looked at.
+    if matches!(t, CTest::And(items) if items.iter().any(|x| matches!(x, CTest::Class(crate::check::hir::Class::Cap))))
+    {
+        return capitalized.iter().copied().filter(|&i| test_id(cx, id, i as usize)).collect();
     }
     match t {
-        // Most name tests require `cap`: only the capitalized tokens are looked at.
-        CTest::And(items) if items.iter().any(|x| matches!(x, CTest::Class(crate::check::hir::Class::Cap))) => {
-            capitalized.iter().copied().filter(|&i| all_pass(cx, items, i as usize)).collect()
-        }
         CTest::Class(c) => (0..n).filter(|&i| class(&toks[i as usize], *c)).collect(),
         CTest::Regex(r) => match &cx.prog.regex_first[*r as usize] {
             Some(first) => {
@@ -98,8 +88,7 @@ pub(crate) fn passing(cx: &Cx, id: u32, n: u32, capitalized: &[u32]) -> Vec<u32>
             }
             None => (0..n).filter(|&i| regex_match(cx, *r, i as usize)).collect(),
         },
-        CTest::And(items) => (0..n).filter(|&i| all_pass(cx, items, i as usize)).collect(),
-        _ => (0..n).filter(|&i| test(cx, t, i as usize)).collect(),
+        _ => (0..n).filter(|&i| test_id(cx, id, i as usize)).collect(),
     }
 }
 

@@ -19,7 +19,7 @@ mod vm;
 pub use value::{month_number, normalize_date, parse_int, Date, Value};
 
 use crate::check::hir::{LabelId, LexiconId, RuleId, Step};
-use crate::compile::{CTest, CompiledRule, LexHit, Program, Second, NO_SLOT};
+use crate::compile::{CompiledRule, LexHit, Program, Second, NO_SLOT};
 use crate::syntax::ast::Scope;
 use crate::text::{flag, fold_case, normalize, Document};
 use derive::derive;
@@ -94,8 +94,7 @@ pub(crate) struct LabelState {
 /// Mutable state for extracting from documents: keep one per thread and reuse it.
 #[derive(Default)]
 pub struct Scratch {
-    exact_ids: Vec<u32>,
-    fold_ids: Vec<u32>,
+    keys: TokenKeys,
     unit_sentence: Vec<u32>,
     unit_paragraph: Vec<u32>,
     key: String,
@@ -114,8 +113,6 @@ pub struct Scratch {
     profile: Option<Profile>,
     /// The capitalized tokens of the document, in order.
     capitalized: Vec<u32>,
-    /// Per token, the bits of the static lexicons covering it.
-    lex_mask: Vec<u64>,
     /// Normalized token keys for derived lexicons: ranges into `derive_keys_text` (filled once per document).
     derive_keys: Vec<(u32, u32)>,
     derive_keys_text: String,
@@ -133,10 +130,45 @@ pub struct Profile {
     pub derived: std::time::Duration,
 }
 
+/// Per token of a document: its vocabulary ids and the static lexicons covering it.
+#[derive(Default)]
+pub(crate) struct TokenKeys {
+    /// Vocabulary id of the exact key (`u32::MAX` when not in the vocabulary).
+    pub exact: Vec<u32>,
+    /// Vocabulary id of the folded key.
+    pub fold: Vec<u32>,
+    /// Bits of the static lexicons covering the token ([`Program::lexicon_bits`]).
+    pub lexicons: Vec<u64>,
+}
+
+impl TokenKeys {
+    /// Whether token `i` has key `id` (folded when `fold`).
+    #[inline]
+    pub fn is(&self, i: usize, id: u32, fold: bool) -> bool {
+        (if fold { self.fold[i] } else { self.exact[i] }) == id
+    }
+}
+
 impl Scratch {
     /// An empty scratch space.
     pub fn new() -> Scratch {
         Scratch::default()
+    }
+
+    /// Where key `id` (folded when `fold`) occurs in the document, as sorted `(id, token)` pairs;
+    /// only keys some rule starts with or needs are indexed.
+    fn postings(&self, id: u32, fold: bool) -> &[(u32, u32)] {
+        let p = if fold { &self.postings_fold } else { &self.postings_exact };
+        let from = p.partition_point(|&(k, _)| k < id);
+        let len = p[from..].partition_point(|&(k, _)| k == id);
+        &p[from..from + len]
+    }
+
+    /// The first occurrence of key `id` at or after token `from` (one binary search).
+    fn next_occurrence(&self, id: u32, fold: bool, from: u32) -> Option<u32> {
+        let p = if fold { &self.postings_fold } else { &self.postings_exact };
+        let i = p.partition_point(|&(k, q)| (k, q) < (id, from));
+        p.get(i).filter(|&&(k, _)| k == id).map(|&(_, q)| q)
     }
 
     /// Starts measuring where extraction spends its time (see [`Scratch::profile`]).
@@ -168,10 +200,7 @@ pub struct Extraction {
 pub(crate) struct Cx<'a> {
     pub prog: &'a Program,
     pub doc: &'a Document<'a>,
-    pub exact_ids: &'a [u32],
-    pub fold_ids: &'a [u32],
-    /// Per token, the bits of the static lexicons covering it ([`Program::lexicon_bits`]).
-    pub lex_mask: &'a [u64],
+    pub keys: &'a TokenKeys,
     pub anns: &'a [Annotation],
     pub labels: &'a [LabelState],
 }
@@ -204,14 +233,15 @@ pub fn extract(prog: &Program, doc: &Document, opts: &Options, scratch: &mut Scr
                 vetoed: false,
             });
         };
-        prog.exact.find(&scratch.exact_ids, &mut add);
-        prog.fold.find(&scratch.fold_ids, &mut add);
+        prog.exact.find(&scratch.keys.exact, &mut add);
+        prog.fold.find(&scratch.keys.fold, &mut add);
     }
-    scratch.lex_mask.clear();
-    scratch.lex_mask.resize(n, 0);
+    let covering = &mut scratch.keys.lexicons;
+    covering.clear();
+    covering.resize(n, 0);
     for a in &anns {
         if let Some(b) = prog.lexicon_bits[a.label.0 as usize] {
-            scratch.lex_mask[a.start as usize..a.end as usize].iter_mut().for_each(|m| *m |= 1 << b);
+            covering[a.start as usize..a.end as usize].iter_mut().for_each(|m| *m |= 1 << b);
         }
     }
     if let (Some(p), Some(t)) = (scratch.profile.as_mut(), clock) {
@@ -280,8 +310,8 @@ pub fn extract(prog: &Program, doc: &Document, opts: &Options, scratch: &mut Scr
 
 fn prepare(prog: &Program, doc: &Document, s: &mut Scratch) {
     let n = doc.tokens.len();
-    s.exact_ids.clear();
-    s.fold_ids.clear();
+    s.keys.exact.clear();
+    s.keys.fold.clear();
     s.postings_exact.clear();
     s.postings_fold.clear();
     for (i, t) in doc.tokens.iter().enumerate() {
@@ -302,8 +332,8 @@ fn prepare(prog: &Program, doc: &Document, s: &mut Scratch) {
         };
         let e = exact.unwrap_or(u32::MAX);
         let f = folded.unwrap_or(u32::MAX);
-        s.exact_ids.push(e);
-        s.fold_ids.push(f);
+        s.keys.exact.push(e);
+        s.keys.fold.push(f);
         // Only keys that start some rule are worth indexing.
         if e != u32::MAX && prog.start_keys[e as usize] & 1 != 0 {
             s.postings_exact.push((e, i as u32));
@@ -316,8 +346,8 @@ fn prepare(prog: &Program, doc: &Document, s: &mut Scratch) {
     s.postings_fold.sort_unstable();
     s.rule_starts.clear();
     let starts = &mut s.rule_starts;
-    prog.prefix_exact.find(&s.exact_ids, |start, _, rule| starts.push((rule, start)));
-    prog.prefix_fold.find(&s.fold_ids, |start, _, rule| starts.push((rule, start)));
+    prog.prefix_exact.find(&s.keys.exact, |start, _, rule| starts.push((rule, start)));
+    prog.prefix_fold.find(&s.keys.fold, |start, _, rule| starts.push((rule, start)));
     s.rule_starts.sort_unstable();
     s.start_tests.clear();
     s.unit_sentence.clear();
@@ -336,13 +366,16 @@ fn prepare(prog: &Program, doc: &Document, s: &mut Scratch) {
     s.capitalized.extend((0..n as u32).filter(|&i| doc.tokens[i as usize].has(crate::text::flag::CAP)));
 }
 
+/// Whether an annotation of label `l` that survived conflict resolution starts at token `p`.
+fn annotation_starts_at(labels: &[LabelState], anns: &[Annotation], l: LabelId, p: u32) -> bool {
+    let kept = &labels[l.0 as usize].kept;
+    let i = kept.partition_point(|&id| anns[id as usize].start < p);
+    kept.get(i).is_some_and(|&id| anns[id as usize].start == p)
+}
+
 /// Whether every literal key the rule's matches contain occurs in the document.
 fn has_needed_keys(cr: &CompiledRule, s: &Scratch) -> bool {
-    cr.needs_keys.iter().all(|&(id, fold)| {
-        let p = if fold { &s.postings_fold } else { &s.postings_exact };
-        let i = p.partition_point(|&(k, _)| k < id);
-        p.get(i).is_some_and(|&(k, _)| k == id)
-    })
+    cr.needs_keys.iter().all(|&(id, fold)| s.next_occurrence(id, fold, 0).is_some())
 }
 
 /// A literal or an annotation a rule needs at a bounded distance from its start, when its
@@ -358,16 +391,12 @@ fn rare_anchor(
     if cr.anchors.is_empty() && cr.label_anchors.is_empty() {
         return None;
     }
-    let postings = |id: u32, fold: bool| {
-        let p = if fold { &s.postings_fold } else { &s.postings_exact };
-        let from = p.partition_point(|&(k, _)| k < id);
-        let len = p[from..].partition_point(|&(k, _)| k == id);
-        &p[from..from + len]
-    };
-    // What the usual path would try: every occurrence of a start key or label, every token for a start test.
+    let postings = |id: u32, fold: bool| s.postings(id, fold);
+    // What the usual path would look at: every occurrence of a start key or label, and every
+    // token for a start test (its passing tokens are computed over the whole document).
     let mut usual: usize = cr.start.keys.iter().map(|&(id, fold)| postings(id, fold).len()).sum();
     if !cr.start.tests.is_empty() {
-        usual += n as usize / 2;
+        usual += n as usize;
     }
     usual += cr.start.labels.iter().map(|l| labels[l.0 as usize].kept.len()).sum::<usize>();
     let cost = |count: usize, lo: u32, hi: u32| count * (hi - lo + 1) as usize;
@@ -388,24 +417,6 @@ fn rare_anchor(
         }
     };
     Some((at, lo, hi))
-}
-
-/// For a rule whose only start is one token test followed by one literal token, the
-/// literal's occurrences when they are rarer than a quarter of the tokens.
-fn rare_second_literal<'s>(prog: &Program, cr: &CompiledRule, s: &'s Scratch, n: u32) -> Option<&'s [(u32, u32)]> {
-    if !cr.start.keys.is_empty() || !cr.start.labels.is_empty() || cr.start.tests.len() != 1 {
-        return None;
-    }
-    let Some((None, Second::Test(t))) = cr.second else {
-        return None;
-    };
-    let CTest::Key { id, fold } = prog.tests[t as usize] else {
-        return None;
-    };
-    let p = if fold { &s.postings_fold } else { &s.postings_exact };
-    let from = p.partition_point(|&(k, _)| k < id);
-    let len = p[from..].partition_point(|&(k, _)| k == id);
-    (len < (n as usize) / 4).then_some(&p[from..from + len])
 }
 
 fn unit_of(s: &Scratch, scope: Scope, tok: u32) -> u32 {
@@ -448,7 +459,7 @@ fn run_rule(
     let mut cands = std::mem::take(&mut s.candidates);
     cands.clear();
     {
-        let cx = Cx { prog, doc, exact_ids: &s.exact_ids, fold_ids: &s.fold_ids, lex_mask: &s.lex_mask, anns, labels };
+        let cx = Cx { prog, doc, keys: &s.keys, anns, labels };
         if cr.prefix {
             let rs = &s.rule_starts;
             let from = rs.partition_point(|&(r, _)| r < cr.rule.0);
@@ -459,16 +470,9 @@ fn run_rule(
             // A literal or annotation the rule needs at a known distance from its start is rarer
             // than its first element: try only the starts that distance before its occurrences.
             let starts_here = |p: u32| {
-                cr.start
-                    .keys
-                    .iter()
-                    .any(|&(id, fold)| (if fold { s.fold_ids[p as usize] } else { s.exact_ids[p as usize] }) == id)
+                cr.start.keys.iter().any(|&(id, fold)| s.keys.is(p as usize, id, fold))
                     || cr.start.tests.iter().any(|&t| eval::test_id(&cx, t, p as usize))
-                    || cr.start.labels.iter().any(|l| {
-                        let kept = &labels[l.0 as usize].kept;
-                        let i = kept.partition_point(|&id| anns[id as usize].start < p);
-                        kept.get(i).is_some_and(|&id| anns[id as usize].start == p)
-                    })
+                    || cr.start.labels.iter().any(|&l| annotation_starts_at(labels, anns, l, p))
             };
             for q in at {
                 if q < lo {
@@ -482,21 +486,9 @@ fn run_rule(
             }
             cands.sort_unstable();
             cands.dedup();
-        } else if let Some(post) = rare_second_literal(prog, cr, s, n) {
-            // A common first token ("title") before a rare literal: anchor on the literal's
-            // occurrences and look back one token, instead of filtering every first-token match.
-            let first = cr.start.tests[0];
-            cands.extend(
-                post.iter()
-                    .filter(|&&(_, q)| q > 0)
-                    .map(|&(_, q)| q - 1)
-                    .filter(|&p| eval::test_id(&cx, first, p as usize)),
-            );
         } else {
             for &(id, fold) in &cr.start.keys {
-                let p = if fold { &s.postings_fold } else { &s.postings_exact };
-                let from = p.partition_point(|&(k, _)| k < id);
-                cands.extend(p[from..].iter().take_while(|&&(k, _)| k == id).map(|&(_, pos)| pos));
+                cands.extend(s.postings(id, fold).iter().map(|&(_, pos)| pos));
             }
             for &t in &cr.start.tests {
                 // Rules often share a first test: each is evaluated once per token and document.
@@ -521,11 +513,7 @@ fn run_rule(
                     q < n
                         && match then {
                             Second::Test(t) => eval::test_id(&cx, t, q as usize),
-                            Second::Label(l) => {
-                                let kept = &labels[l.0 as usize].kept;
-                                let i = kept.partition_point(|&id| anns[id as usize].start < q);
-                                kept.get(i).is_some_and(|&id| anns[id as usize].start == q)
-                            }
+                            Second::Label(l) => annotation_starts_at(labels, anns, l, q),
                         }
                 };
                 cands.retain(|&p| match first {
@@ -551,11 +539,7 @@ fn run_rule(
                 let i = kept.partition_point(|&id| anns[id as usize].start < p);
                 // Sorted by start: the first at or after `p` decides.
                 kept.get(i).is_some_and(|&id| anns[id as usize].start < end)
-            }) && cr.needs_keys.iter().all(|&(id, fold)| {
-                let post = if fold { &s.postings_fold } else { &s.postings_exact };
-                let i = post.partition_point(|&(k, q)| (k, q) < (id, p));
-                post.get(i).is_some_and(|&(k, q)| k == id && q < end)
-            })
+            }) && cr.needs_keys.iter().all(|&(id, fold)| s.next_occurrence(id, fold, p).is_some_and(|q| q < end))
         });
     }
     let mut matches: Vec<Vec<u32>> = Vec::new();
@@ -566,23 +550,14 @@ fn run_rule(
         let bounds = unit_bounds(doc, rule.scope, unit);
         let end_ci = ci + cands[ci..].partition_point(|&c| c < bounds.1);
         let found = {
-            let cx =
-                Cx { prog, doc, exact_ids: &s.exact_ids, fold_ids: &s.fold_ids, lex_mask: &s.lex_mask, anns, labels };
+            let cx = Cx { prog, doc, keys: &s.keys, anns, labels };
             s.vm.search(&cx, &cr.insts, cr.slots as usize, bounds, &cands[ci..end_ci], &mut s.memo)
         };
         match found {
             Some(slots) => {
                 let (ms, me) = (slots[0], slots[1]);
                 let ok = {
-                    let cx = Cx {
-                        prog,
-                        doc,
-                        exact_ids: &s.exact_ids,
-                        fold_ids: &s.fold_ids,
-                        lex_mask: &s.lex_mask,
-                        anns,
-                        labels,
-                    };
+                    let cx = Cx { prog, doc, keys: &s.keys, anns, labels };
                     rule.conditions.iter().all(|c| eval(&cx, c, &slots, opts).truthy())
                 };
                 let resume = if ok {
@@ -631,15 +606,7 @@ fn run_rule(
                 }
             };
             let fields: Vec<(String, Value)> = {
-                let cx = Cx {
-                    prog,
-                    doc,
-                    exact_ids: &s.exact_ids,
-                    fold_ids: &s.fold_ids,
-                    lex_mask: &s.lex_mask,
-                    anns,
-                    labels,
-                };
+                let cx = Cx { prog, doc, keys: &s.keys, anns, labels };
                 e.fields
                     .iter()
                     .map(|(k, x)| (k.clone(), eval(&cx, x, &slots, opts)))
