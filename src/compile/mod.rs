@@ -202,20 +202,19 @@ pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
 /// A conjunction with at least two static-lexicon coverage items, split into masks and the rest.
 fn test_mask(t: &CTest, bits: &[Option<u8>]) -> Option<TestMask> {
     let CTest::And(items) = t else { return None };
-    let bit = |l: &LabelId| bits[l.0 as usize];
     let (mut all, mut none, mut rest, mut folded) = (0u64, 0u64, Vec::new(), 0);
     for item in items {
-        match item {
-            CTest::Covered(l) if bit(l).is_some() => {
-                all |= 1 << bit(l).expect("checked");
+        let (negated, inner) = match item {
+            CTest::Not(inner) => (true, &**inner),
+            other => (false, other),
+        };
+        match inner {
+            CTest::Covered(l) if bits[l.0 as usize].is_some() => {
+                let bit = 1u64 << bits[l.0 as usize].expect("checked");
+                *(if negated { &mut none } else { &mut all }) |= bit;
                 folded += 1;
             }
-            CTest::Not(inner) if matches!(&**inner, CTest::Covered(l) if bit(l).is_some()) => {
-                let CTest::Covered(l) = &**inner else { unreachable!() };
-                none |= 1 << bit(l).expect("checked");
-                folded += 1;
-            }
-            other => rest.push(other.clone()),
+            _ => rest.push(item.clone()),
         }
     }
     (folded >= 2).then_some(TestMask { all, none, rest })

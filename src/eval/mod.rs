@@ -503,9 +503,8 @@ pub fn evaluate(rules: &Rules, docs: &[GoldDoc], cfg: &Config) -> Scores {
             row.strict.add(counts(&strict, sys.len(), gold.len()));
             row.lenient.add(counts(&lenient, sys.len(), gold.len()));
             row.strict_values.add(values(&strict, &sys, &gold));
-            row.lenient_values.add(values(&lenient, &sys, &gold));
-            let strict_ok: Vec<bool> = matched_flags(&strict, sys.len());
-            let lenient_ok: Vec<bool> = matched_flags(&lenient, sys.len());
+            let strict_ok = matched(strict.iter().map(|p| p.0), sys.len());
+            let lenient_ok = matched(lenient.iter().map(|p| p.0), sys.len());
             for (i, s) in sys.iter().enumerate() {
                 let entry = rules_scored.entry((s.rule.clone(), s.label.clone())).or_insert_with(|| RuleScore {
                     rule: s.rule.clone(),
@@ -532,27 +531,23 @@ pub fn evaluate(rules: &Rules, docs: &[GoldDoc], cfg: &Config) -> Scores {
                     errors.push(ctx.error(ErrorKind::FalsePositive, &m.label, &s.rule, s.start, s.end, note));
                 }
             }
+            // Values on lenient matches: the label's accuracy, the rule's counts, the wrong ones listed.
             for &(si, gi) in &lenient {
                 let (s, g) = (sys[si], gold[gi]);
                 let Some(expected) = &g.value else { continue };
-                rules_scored.get_mut(&(s.rule.clone(), s.label.clone())).expect("counted above").values_compared += 1;
-                if s.value.as_ref() == Some(expected) {
-                    rules_scored.get_mut(&(s.rule.clone(), s.label.clone())).expect("counted above").values_correct +=
-                        1;
-                } else {
+                let right = s.value.as_ref() == Some(expected);
+                row.lenient_values.add(ValueCounts { compared: 1, correct: right as usize });
+                let entry = rules_scored.get_mut(&(s.rule.clone(), s.label.clone())).expect("counted above");
+                entry.values_compared += 1;
+                entry.values_correct += right as usize;
+                if !right {
                     let got = s.value.as_deref().unwrap_or("nothing");
                     let note = format!("expected {expected}, got {got} (gold {:?})", ctx.slice(g.start, g.end));
                     errors.push(ctx.error(ErrorKind::WrongValue, &m.label, &s.rule, s.start, s.end, note));
                 }
             }
-            let gold_matched = {
-                let mut v = vec![false; gold.len()];
-                for &(_, gi) in &lenient {
-                    v[gi] = true;
-                }
-                v
-            };
-            for (_, g) in gold.iter().enumerate().filter(|(gi, _)| !gold_matched[*gi]) {
+            let gold_matched = matched(lenient.iter().map(|p| p.1), gold.len());
+            for (g, _) in gold.iter().zip(&gold_matched).filter(|(_, &found)| !found) {
                 let other = all
                     .iter()
                     .filter(|s| overlap(g.start, g.end, s.start, s.end) > 0)
@@ -624,11 +619,10 @@ fn values(pairs: &[(usize, usize)], sys: &[&SysSpan], gold: &[&GoldSpan]) -> Val
     v
 }
 
-fn matched_flags(pairs: &[(usize, usize)], n: usize) -> Vec<bool> {
+/// Which of `n` items the given indices mark.
+fn matched(indices: impl Iterator<Item = usize>, n: usize) -> Vec<bool> {
     let mut v = vec![false; n];
-    for &(si, _) in pairs {
-        v[si] = true;
-    }
+    indices.for_each(|i| v[i] = true);
     v
 }
 

@@ -19,7 +19,6 @@ pub(super) fn derive(
 ) {
     let def = &prog.set.lexicons[lex.0 as usize];
     let d = def.derived.as_ref().expect("derived");
-    // Normalized keys; most tokens are their own key and are not copied.
     // Every token's normalized key, computed once per document and shared by the derived lexicons.
     if s.derive_keys.len() != doc.tokens.len() {
         s.derive_keys.clear();
@@ -81,6 +80,9 @@ pub(super) fn derive(
             }
         }
     }
+    if forms.is_empty() {
+        return;
+    }
     let mut by_first: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
     // The first bytes forms start with: most tokens are ruled out without hashing their key.
     let mut first_byte = [false; 256];
@@ -89,9 +91,6 @@ pub(super) fn derive(
         if let Some(&b) = k[0].as_bytes().first() {
             first_byte[b as usize] = true;
         }
-    }
-    if forms.is_empty() {
-        return;
     }
     let label = def.label;
     let mut seen: Vec<(u32, u32)> = Vec::new();
