@@ -132,7 +132,7 @@ pub fn eval(args: EvalArgs) -> ExitCode {
         fn_: args.show.contains(&ShowArg::Fn),
         values: args.show.contains(&ShowArg::Values),
     };
-    let report_json = report::json(&scores, &description, Show::default());
+    let report_json = report::json(&scores, &description);
     let changes = match &args.baseline {
         None => None,
         Some(path) => {
@@ -173,7 +173,10 @@ pub fn eval(args: EvalArgs) -> ExitCode {
             t
         }
         EvalFormat::Json => {
-            let mut j = report::json(&scores, &description, show);
+            let mut j = report_json;
+            if show != Show::default() {
+                j["errors"] = report::errors_json(&scores, show);
+            }
             if let Some((path, c)) = &changes {
                 let list: Vec<Json> =
                     c.iter().map(|c| json!({"metric": c.metric, "before": c.before, "after": c.after})).collect();

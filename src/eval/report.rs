@@ -47,8 +47,8 @@ impl Show {
     }
 }
 
-/// The scores as one JSON document; with `show`, the errors it asks for under `errors`.
-pub fn json(scores: &Scores, description: &Json, show: Show) -> Json {
+/// The scores as one JSON document (the baseline format).
+pub fn json(scores: &Scores, description: &Json) -> Json {
     let labels: Vec<Json> = scores
         .labels
         .iter()
@@ -68,7 +68,7 @@ pub fn json(scores: &Scores, description: &Json, show: Show) -> Json {
                    "values_compared": r.values_compared, "values_correct": r.values_correct})
         })
         .collect();
-    let mut out = json!({
+    json!({
         "trawl_eval": REPORT_VERSION,
         "config": description,
         "layer": scores.layer,
@@ -76,21 +76,22 @@ pub fn json(scores: &Scores, description: &Json, show: Show) -> Json {
         "labels": labels,
         "overall": {"strict": counts_json(&s), "lenient": counts_json(&l), "values": values_json(&v)},
         "rules": rules,
-    });
-    if show != Show::default() {
-        let errors: Vec<Json> = scores
-            .errors
-            .iter()
-            .filter(|e| show.wants(e.kind))
-            .map(|e| {
-                json!({"kind": kind_name(e.kind), "label": e.label, "rule": e.rule, "doc": e.doc,
-                       "start": e.start, "end": e.end, "line": e.line, "column": e.column, "text": e.text,
-                       "before": e.before, "after": e.after, "note": e.note})
-            })
-            .collect();
-        out["errors"] = Json::Array(errors);
-    }
-    out
+    })
+}
+
+/// The errors `show` asks for, as JSON objects in document order.
+pub fn errors_json(scores: &Scores, show: Show) -> Json {
+    let errors: Vec<Json> = scores
+        .errors
+        .iter()
+        .filter(|e| show.wants(e.kind))
+        .map(|e| {
+            json!({"kind": kind_name(e.kind), "label": e.label, "rule": e.rule, "doc": e.doc,
+                   "start": e.start, "end": e.end, "line": e.line, "column": e.column, "text": e.text,
+                   "before": e.before, "after": e.after, "note": e.note})
+        })
+        .collect();
+    Json::Array(errors)
 }
 
 fn kind_name(k: ErrorKind) -> &'static str {
