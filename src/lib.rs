@@ -136,7 +136,7 @@ impl Rules {
         unit: OffsetUnit,
         scratch: &mut exec::Scratch,
     ) -> Vec<Record> {
-        let doc = text::Document::new(text);
+        let doc = exec::document(&self.program, text, scratch);
         let ex = exec::extract(&self.program, &doc, opts, scratch);
         output::records(&self.program, &doc, &ex, unit)
     }

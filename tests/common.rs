@@ -69,3 +69,26 @@ pub fn extract_lines(rules: &Rules, text: &str, anchor: Option<&str>) -> Vec<Str
         })
         .collect()
 }
+
+/// A small deterministic generator (xorshift), so that generated inputs reproduce.
+pub struct Gen(pub u64);
+
+impl Gen {
+    /// The next number.
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A number below `n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    /// One of the items.
+    pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}

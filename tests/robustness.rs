@@ -1,26 +1,8 @@
 //! Inputs of any kind never panic: arbitrary rule text, mutated rule files,
 //! arbitrary documents. Generated from a fixed seed, so failures reproduce.
 
-use crate::common::root;
+use crate::common::{root, Gen};
 use trawl::{Options, Rules};
-
-/// A small deterministic generator (xorshift).
-struct Gen(u64);
-
-impl Gen {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
 
 const PIECES: &[&str] = &[
     "rule",

@@ -10,6 +10,8 @@ mod compile;
 mod extract;
 // The tricky semantics: conflicts, greedy and lazy, context, offsets, cycles.
 mod semantics;
+
+mod prefilter;
 // The bundled packs' own examples, and every example in docs/LANGUAGE.md.
 mod rules;
 // Batch extraction: JSON Lines, filter mode, threads, order, GNU parallel.

@@ -39,9 +39,12 @@ struct Args {
     /// Write every match in the peers' match-file format.
     #[arg(long, value_name = "FILE")]
     emit: Option<PathBuf>,
-    /// Time tokenizing alone.
+    /// Time tokenizing alone (the whole text, prefilter or not).
     #[arg(long)]
     tokenize_only: bool,
+    /// Tokenize every document whole even when the rules have a literal prefilter.
+    #[arg(long)]
+    no_prefilter: bool,
     /// Also print on stderr where the time went: the static lexicons and each rule, slowest first.
     #[arg(long)]
     profile: bool,
@@ -180,7 +183,11 @@ fn main() {
     let keep = args.emit.is_some();
     let t = Instant::now();
     for (di, text) in texts.iter().enumerate() {
-        let doc = Document::new(text);
+        let doc = if args.tokenize_only || args.no_prefilter {
+            Document::new(text)
+        } else {
+            exec::document(prog, text, &mut scratch)
+        };
         tokens += doc.tokens.len();
         if args.tokenize_only {
             continue;
@@ -226,7 +233,8 @@ fn main() {
         "docs": texts.len(), "bytes": nbytes, "MB": round(mb, 3), "tokens": tokens,
         "matches": count, "seconds": round(seconds, 4), "compile_seconds": round(compile_seconds, 4),
         "load_seconds": round(load_seconds, 4), "MB_per_s": round(mb / seconds.max(1e-9), 3),
-        "peak_rss_MB": peak_rss_mb(), "tokenize_only": args.tokenize_only, "threads": 1,
+        "peak_rss_MB": peak_rss_mb(), "tokenize_only": args.tokenize_only,
+        "prefilter": prog.prefilter.is_ok() && !args.no_prefilter && !args.tokenize_only, "threads": 1,
     });
     println!("{result}");
     if let Some(p) = scratch.profile() {

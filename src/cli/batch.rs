@@ -190,7 +190,7 @@ fn process(cfg: &Config, job: Job, scratch: &mut exec::Scratch) -> Done {
     // annotations and its output text, not a JSON tree per record.
     let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let prog = &cfg.rules.program;
-        let doc = trawl::text::Document::new(&text);
+        let doc = exec::document(prog, &text, scratch);
         let ex = exec::extract(prog, &doc, &opts, scratch);
         let mut out = String::new();
         let mut labels: BTreeMap<String, u64> = BTreeMap::new();

@@ -10,10 +10,12 @@
 //! [`crate::exec::Scratch`].
 
 mod automaton;
+mod prefilter;
 mod program;
 mod regex_prefilter;
 
 pub use automaton::TokenAutomaton;
+pub use prefilter::Prefilter;
 pub use program::*;
 
 use crate::check::hir::{self, LabelId, Pat, RuleSet, Test};
@@ -179,7 +181,9 @@ pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
         }
     }
     let test_masks = c.tests.iter().map(|t| test_mask(t, &lexicon_bits)).collect();
+    let prefilter = Prefilter::plan(&set);
     Ok(Program {
+        prefilter,
         lexicon_bits,
         test_masks,
         regex_first,

@@ -1,6 +1,6 @@
 //! The compiled program and its listing.
 
-use super::TokenAutomaton;
+use super::{Prefilter, TokenAutomaton};
 use crate::check::hir::{Class, Constraint, LabelId, LexiconId, Property, RuleId, RuleSet, Step};
 use crate::syntax::ast::{CasePolicy, CmpOp};
 use regex::Regex;
@@ -47,6 +47,9 @@ pub struct Program {
     /// Per test: the same test with its static-lexicon coverage items folded into masks, when
     /// that leaves fewer items to evaluate one by one.
     pub test_masks: Vec<Option<TestMask>>,
+    /// Needles that find every place a match can be, when all rules match only
+    /// lexicon entries and literals (else why not): see [`Prefilter`].
+    pub prefilter: Result<Prefilter, String>,
 }
 
 /// A conjunction split into masks over the static lexicons covering a token and the items left.
@@ -331,6 +334,17 @@ impl fmt::Display for Program {
             self.fold.len(),
             self.fold.states()
         )?;
+        match &self.prefilter {
+            Ok(p) => {
+                let (before, after) = p.widest_reach();
+                writeln!(f, "prefilter: {} needles; windows reach {before} tokens before, {after} after", p.needles())?;
+                if p.needles() <= 16 {
+                    let list: Vec<String> = p.needle_reach().map(|(n, (b, a))| format!("{n} -{b}+{a}")).collect();
+                    writeln!(f, "  needles: {}", list.join(", "))?;
+                }
+            }
+            Err(why) => writeln!(f, "prefilter: none ({why})")?,
+        }
         writeln!(f, "cascade:")?;
         for (i, s) in self.set.order.iter().enumerate() {
             match s {

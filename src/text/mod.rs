@@ -112,12 +112,63 @@ impl<'t> Document<'t> {
         doc
     }
 
+    /// Tokenizes only the byte ranges `windows` of a text (sorted, apart, each
+    /// starting and ending at ASCII whitespace or an end of the text). Tokens
+    /// keep their offsets into the whole text; each window is its own
+    /// paragraph and ends a sentence. Within a window, tokens and sentence
+    /// boundaries are those of [`Document::new`].
+    pub fn from_windows(text: &'t str, windows: &[(usize, usize)]) -> Document<'t> {
+        let mut doc = Document { text, tokens: Vec::new(), sentences: vec![], paragraphs: vec![] };
+        let bytes = text.as_bytes();
+        let (mut at, mut chars) = (0usize, 0u32);
+        for &(start, end) in windows {
+            debug_assert!(at <= start && start <= end && end <= text.len());
+            chars += count_chars(&bytes[at..start]);
+            let mut t = Tokenizer::new(&text[..end]);
+            t.pos = start;
+            t.chars = chars;
+            t.run(&mut doc);
+            chars = t.chars;
+            at = end;
+        }
+        doc
+    }
+
     /// The text of a token.
     #[inline]
     pub fn token_text(&self, i: usize) -> &'t str {
         let t = &self.tokens[i];
         &self.text[t.start as usize..t.end as usize]
     }
+}
+
+/// Characters in `bytes`, which start and end at character boundaries.
+fn count_chars(bytes: &[u8]) -> u32 {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count() as u32
+}
+
+/// Whether a non-ASCII character's key could hold ASCII letters or digits, or change the letter before it.
+pub(crate) fn may_become_ascii(c: char) -> bool {
+    static BMP: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
+    fn compute(c: char) -> bool {
+        let mut key = String::new();
+        fold_case(c.encode_utf8(&mut [0; 4]), &mut key);
+        unicode_normalization::char::is_combining_mark(c) || key.bytes().any(|b| b.is_ascii_alphanumeric())
+    }
+    let code = c as usize;
+    if code >= 0x10000 {
+        return compute(c);
+    }
+    let table = BMP.get_or_init(|| {
+        let mut bits = vec![0u64; 0x10000 / 64];
+        for (code, c) in (0x80..0x10000u32).filter_map(|u| char::from_u32(u).map(|c| (u as usize, c))) {
+            if compute(c) {
+                bits[code / 64] |= 1 << (code % 64);
+            }
+        }
+        bits
+    });
+    table[code / 64] & (1 << (code % 64)) != 0
 }
 
 /// Words that keep their period: titles, corporate suffixes, months and the like.
@@ -210,11 +261,13 @@ impl<'t> Tokenizer<'t> {
         }
     }
 
-    fn run(mut self, doc: &mut Document<'t>) {
+    /// Tokenizes from `self.pos` to the end of `self.text`, appending to `doc`.
+    fn run(&mut self, doc: &mut Document<'t>) {
+        let first = doc.tokens.len() as u32;
         let mut space_before = true;
         let mut newlines = 0u32;
-        let mut sent_start = 0u32;
-        let mut par_start = 0u32;
+        let mut sent_start = first;
+        let mut par_start = first;
         let mut pending_end = false; // a sentence-final mark was seen
         while let Some(&b) = self.bytes.get(self.pos) {
             // ASCII whitespace, the common case, without decoding.
@@ -234,7 +287,7 @@ impl<'t> Tokenizer<'t> {
             }
             let n = doc.tokens.len() as u32;
             // Boundaries decided by what came between the last token and this one.
-            if n > 0 {
+            if n > first {
                 if newlines >= 2 {
                     push_range(&mut doc.sentences, sent_start, n);
                     push_range(&mut doc.paragraphs, par_start, n);
