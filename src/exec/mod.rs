@@ -91,6 +91,19 @@ pub(crate) struct LabelState {
     dirty: bool,
 }
 
+impl LabelState {
+    /// Empty, keeping the allocations.
+    fn reset(&mut self) {
+        if self.dirty || !self.candidates.is_empty() || !self.kept.is_empty() || !self.covered.is_empty() {
+            self.candidates.clear();
+            self.kept.clear();
+            self.kept_by_end.clear();
+            self.covered.clear();
+            self.dirty = false;
+        }
+    }
+}
+
 /// Mutable state for extracting from documents: keep one per thread and reuse it.
 #[derive(Default)]
 pub struct Scratch {
@@ -102,6 +115,8 @@ pub struct Scratch {
     postings_exact: Vec<(u32, u32)>,
     /// The same for folded keys.
     postings_fold: Vec<(u32, u32)>,
+    /// Bits by vocabulary id, two per id (exact, folded): the indexed keys that occur in the document.
+    present: Vec<u64>,
     /// Per start test: the tokens that pass it (computed once per document).
     start_tests: FxHashMap<u32, Vec<u32>>,
     /// (rule, token) where a rule's literal prefix occurs, sorted.
@@ -118,6 +133,61 @@ pub struct Scratch {
     derive_keys_text: String,
     /// Byte ranges of the text to tokenize, from the prefilter.
     windows: Vec<(usize, usize)>,
+    grouping: Grouping,
+    /// Per label, reused from document to document.
+    labels: Vec<LabelState>,
+}
+
+/// A counting sort of `(key, value)` pairs by key, for pairs whose values come
+/// in increasing order for each key: linear in the pairs, where comparison
+/// sorting was the largest cost of preparing a document for many rules.
+#[derive(Default)]
+struct Grouping {
+    /// Per key: how many pairs, then where its pairs go; all zero between sorts.
+    counts: Vec<u32>,
+    /// The keys seen in this sort.
+    keys: Vec<u32>,
+    out: Vec<(u32, u32)>,
+}
+
+impl Grouping {
+    /// Sorts `pairs` (keys below `keys`) by key, then value.
+    fn sort(&mut self, pairs: &mut Vec<(u32, u32)>, keys: usize) {
+        if pairs.len() < 64 {
+            pairs.sort_unstable();
+            return;
+        }
+        if self.counts.len() < keys {
+            self.counts.resize(keys, 0);
+        }
+        self.keys.clear();
+        for &(k, _) in pairs.iter() {
+            let c = &mut self.counts[k as usize];
+            if *c == 0 {
+                self.keys.push(k);
+            }
+            *c += 1;
+        }
+        self.keys.sort_unstable();
+        let mut at = 0;
+        for &k in &self.keys {
+            let c = self.counts[k as usize];
+            self.counts[k as usize] = at;
+            at += c;
+        }
+        self.out.clear();
+        self.out.resize(pairs.len(), (0, 0));
+        for &(k, v) in pairs.iter() {
+            let slot = &mut self.counts[k as usize];
+            self.out[*slot as usize] = (k, v);
+            *slot += 1;
+        }
+        for &k in &self.keys {
+            self.counts[k as usize] = 0;
+        }
+        std::mem::swap(pairs, &mut self.out);
+        debug_assert!(pairs.windows(2).all(|w| w[0] <= w[1]), "values out of order within a key");
+    }
 }
 
 /// Where extraction spends its time: per rule, per derived lexicon, and in
@@ -160,10 +230,15 @@ impl Scratch {
     /// Where key `id` (folded when `fold`) occurs in the document, as sorted `(id, token)` pairs;
     /// only keys some rule starts with or needs are indexed.
     fn postings(&self, id: u32, fold: bool) -> &[(u32, u32)] {
+        let (from, to) = self.postings_range(id, fold);
+        &(if fold { &self.postings_fold } else { &self.postings_exact })[from..to]
+    }
+
+    /// Where key `id` (folded when `fold`) occurs: the range of its pairs in the postings.
+    fn postings_range(&self, id: u32, fold: bool) -> (usize, usize) {
         let p = if fold { &self.postings_fold } else { &self.postings_exact };
         let from = p.partition_point(|&(k, _)| k < id);
-        let len = p[from..].partition_point(|&(k, _)| k == id);
-        &p[from..from + len]
+        (from, from + p[from..].partition_point(|&(k, _)| k == id))
     }
 
     /// The first occurrence of key `id` at or after token `from` (one binary search).
@@ -228,7 +303,11 @@ pub fn extract(prog: &Program, doc: &Document, opts: &Options, scratch: &mut Scr
     prepare(prog, doc, scratch);
     let mut anns: Vec<Annotation> = Vec::new();
     let mut vetoes = Vec::new();
-    let mut labels: Vec<LabelState> = vec![LabelState::default(); prog.set.labels.len()];
+    // Label states are reused across documents (a rule set may have a thousand labels).
+    let mut labels = std::mem::take(&mut scratch.labels);
+    labels.resize_with(prog.set.labels.len(), LabelState::default);
+    labels.truncate(prog.set.labels.len());
+    labels.iter_mut().for_each(LabelState::reset);
     let clock = scratch.profile.is_some().then(std::time::Instant::now);
     // Static lexicons.
     {
@@ -297,7 +376,7 @@ pub fn extract(prog: &Program, doc: &Document, opts: &Options, scratch: &mut Scr
     let mut output = Vec::new();
     let mut kept = Vec::new();
     for (i, l) in prog.set.labels.iter().enumerate() {
-        if l.lexicon.is_some() {
+        if l.lexicon.is_some() || labels[i].candidates.is_empty() {
             continue;
         }
         resolve(prog, doc, &mut anns, &mut labels[i], LabelId(i as u32), n);
@@ -322,6 +401,7 @@ pub fn extract(prog: &Program, doc: &Document, opts: &Options, scratch: &mut Scr
     };
     output.sort_by(|a, b| key(a).cmp(&key(b)));
     kept.sort_by(|a, b| key(a).cmp(&key(b)));
+    scratch.labels = labels;
     Extraction { annotations: anns, output, kept, vetoes }
 }
 
@@ -331,6 +411,8 @@ fn prepare(prog: &Program, doc: &Document, s: &mut Scratch) {
     s.keys.fold.clear();
     s.postings_exact.clear();
     s.postings_fold.clear();
+    s.present.clear();
+    s.present.resize((2 * prog.vocab.len()).div_ceil(64), 0);
     for (i, t) in doc.tokens.iter().enumerate() {
         let text = doc.token_text(i);
         let exact = if t.has(flag::PLAIN) {
@@ -354,18 +436,24 @@ fn prepare(prog: &Program, doc: &Document, s: &mut Scratch) {
         // Only keys that start some rule are worth indexing.
         if e != u32::MAX && prog.start_keys[e as usize] & 1 != 0 {
             s.postings_exact.push((e, i as u32));
+            let bit = 2 * e as usize;
+            s.present[bit / 64] |= 1 << (bit % 64);
         }
         if f != u32::MAX && prog.start_keys[f as usize] & 2 != 0 {
             s.postings_fold.push((f, i as u32));
+            let bit = 2 * f as usize + 1;
+            s.present[bit / 64] |= 1 << (bit % 64);
         }
     }
-    s.postings_exact.sort_unstable();
-    s.postings_fold.sort_unstable();
+    let vocab = prog.vocab.len();
+    s.grouping.sort(&mut s.postings_exact, vocab);
+    s.grouping.sort(&mut s.postings_fold, vocab);
     s.rule_starts.clear();
     let starts = &mut s.rule_starts;
+    // Each rule's prefix is in one automaton and has one length: its starts come in order.
     prog.prefix_exact.find(&s.keys.exact, |start, _, rule| starts.push((rule, start)));
     prog.prefix_fold.find(&s.keys.fold, |start, _, rule| starts.push((rule, start)));
-    s.rule_starts.sort_unstable();
+    s.grouping.sort(&mut s.rule_starts, prog.rules.len());
     s.start_tests.clear();
     s.unit_sentence.clear();
     s.unit_sentence.resize(n, 0);
@@ -392,7 +480,10 @@ fn annotation_starts_at(labels: &[LabelState], anns: &[Annotation], l: LabelId, 
 
 /// Whether every literal key the rule's matches contain occurs in the document.
 fn has_needed_keys(cr: &CompiledRule, s: &Scratch) -> bool {
-    cr.needs_keys.iter().all(|&(id, fold)| s.next_occurrence(id, fold, 0).is_some())
+    cr.needs_keys.iter().all(|&(id, fold)| {
+        let bit = 2 * id as usize + fold as usize;
+        s.present[bit / 64] & (1 << (bit % 64)) != 0
+    })
 }
 
 /// A literal or an annotation a rule needs at a bounded distance from its start, when its

@@ -39,7 +39,11 @@ pub(super) fn resolve(
             .then(rule_order(a).cmp(&rule_order(b)))
             .then(x.cmp(&y))
     });
-    let mut taken = vec![false; n];
+    // What kept annotations cover: a few spans compared one by one, or a flag per token when
+    // there are many (a flag per token for every label of every document costs more than it saves).
+    let blocking = order.iter().filter(|&&id| !anns[id as usize].keep_all).count();
+    let mut taken_tokens = if blocking > 32 { vec![false; n] } else { Vec::new() };
+    let mut taken_spans: Vec<(u32, u32)> = Vec::new();
     let mut kept = Vec::with_capacity(order.len());
     for id in order {
         let a = &anns[id as usize];
@@ -47,11 +51,18 @@ pub(super) fn resolve(
             kept.push(id);
             continue;
         }
-        let span = a.start as usize..a.end as usize;
-        if taken[span.clone()].iter().any(|&t| t) {
-            continue;
+        if taken_tokens.is_empty() {
+            if taken_spans.iter().any(|&(s, e)| s < a.end && a.start < e) {
+                continue;
+            }
+            taken_spans.push((a.start, a.end));
+        } else {
+            let span = a.start as usize..a.end as usize;
+            if taken_tokens[span.clone()].iter().any(|&t| t) {
+                continue;
+            }
+            taken_tokens[span].fill(true);
         }
-        taken[span].fill(true);
         kept.push(id);
     }
     // Identical spans from different sources (two lexicon entries, say) are all kept.
