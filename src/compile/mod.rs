@@ -182,7 +182,15 @@ pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
     }
     let test_masks = c.tests.iter().map(|t| test_mask(t, &lexicon_bits)).collect();
     let prefilter = Prefilter::plan(&set);
+    let gates = rules
+        .iter()
+        .map(|r| RuleGate {
+            prefix: r.prefix,
+            needs: r.needs_keys.first().map_or(u32::MAX, |&(id, fold)| 2 * id + fold as u32),
+        })
+        .collect();
     Ok(Program {
+        gates,
         prefilter,
         lexicon_bits,
         test_masks,

@@ -50,6 +50,19 @@ pub struct Program {
     /// Needles that find every place a match can be, when all rules match only
     /// lexicon entries and literals (else why not): see [`Prefilter`].
     pub prefilter: Result<Prefilter, String>,
+    /// Per rule, what the cascade checks before touching the rule (compact, so
+    /// that a thousand rules that cannot match a document cost a scan of this).
+    pub gates: Vec<RuleGate>,
+}
+
+/// The cheapest reasons a rule cannot match a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleGate {
+    /// Starts are found by the literal prefix automaton: none found, no match.
+    pub prefix: bool,
+    /// A key every match contains, as its bit in the per-document key presence
+    /// bitset (`2 * id + fold`), or `u32::MAX`.
+    pub needs: u32,
 }
 
 /// A conjunction split into masks over the static lexicons covering a token and the items left.

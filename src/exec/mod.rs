@@ -136,6 +136,8 @@ pub struct Scratch {
     grouping: Grouping,
     /// Per label, reused from document to document.
     labels: Vec<LabelState>,
+    /// Bits by rule: the literal prefix automaton found a start of it.
+    has_starts: Vec<u64>,
 }
 
 /// A counting sort of `(key, value)` pairs by key, for pairs whose values come
@@ -347,11 +349,17 @@ pub fn extract(prog: &Program, doc: &Document, opts: &Options, scratch: &mut Scr
         let clock = scratch.profile.is_some().then(std::time::Instant::now);
         match *step {
             Step::Rule(r) => {
-                let rule = &prog.set.rules[r.0 as usize];
-                // A literal every match contains is missing from the document: nothing to do.
-                if !has_needed_keys(&prog.rules[r.0 as usize], scratch) {
+                let gate = prog.gates[r.0 as usize];
+                if gate.prefix && !has_bit(&scratch.has_starts, r.0) {
                     continue;
                 }
+                // A literal every match contains is missing from the document: nothing to do.
+                if gate.needs != u32::MAX && !has_bit(&scratch.present, gate.needs)
+                    || !has_needed_keys(&prog.rules[r.0 as usize], scratch)
+                {
+                    continue;
+                }
+                let rule = &prog.set.rules[r.0 as usize];
                 for l in &rule.reads {
                     resolve(prog, doc, &mut anns, &mut labels[l.0 as usize], *l, n);
                 }
@@ -454,6 +462,11 @@ fn prepare(prog: &Program, doc: &Document, s: &mut Scratch) {
     prog.prefix_exact.find(&s.keys.exact, |start, _, rule| starts.push((rule, start)));
     prog.prefix_fold.find(&s.keys.fold, |start, _, rule| starts.push((rule, start)));
     s.grouping.sort(&mut s.rule_starts, prog.rules.len());
+    s.has_starts.clear();
+    s.has_starts.resize(prog.rules.len().div_ceil(64), 0);
+    for &(rule, _) in &s.rule_starts {
+        s.has_starts[rule as usize / 64] |= 1 << (rule % 64);
+    }
     s.start_tests.clear();
     s.unit_sentence.clear();
     s.unit_sentence.resize(n, 0);
@@ -480,10 +493,13 @@ fn annotation_starts_at(labels: &[LabelState], anns: &[Annotation], l: LabelId, 
 
 /// Whether every literal key the rule's matches contain occurs in the document.
 fn has_needed_keys(cr: &CompiledRule, s: &Scratch) -> bool {
-    cr.needs_keys.iter().all(|&(id, fold)| {
-        let bit = 2 * id as usize + fold as usize;
-        s.present[bit / 64] & (1 << (bit % 64)) != 0
-    })
+    cr.needs_keys.iter().all(|&(id, fold)| has_bit(&s.present, 2 * id + fold as u32))
+}
+
+/// Whether bit `i` of a bitset is set.
+#[inline]
+fn has_bit(bits: &[u64], i: u32) -> bool {
+    bits[i as usize / 64] & (1 << (i % 64)) != 0
 }
 
 /// A literal or an annotation a rule needs at a bounded distance from its start, when its
