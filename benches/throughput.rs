@@ -1,5 +1,6 @@
 //! Criterion benchmarks: compiling rule sets, and extraction throughput
-//! (bytes per second) with the bundled news pack and tokenizing alone.
+//! (bytes per second) with the bundled news pack, tokenizing alone, and a
+//! 1,000-word gazetteer with and without the literal prefilter.
 //!
 //! `cargo bench --bench throughput`. The text is the sample article from
 //! `tests/corpus/` repeated, or the bulk corpus's first 2 MB when
@@ -89,6 +90,37 @@ fn extract(c: &mut Criterion) {
             for t in &texts {
                 let doc = Document::new(t);
                 black_box(exec::extract(&rules.program, &doc, &Options::default(), &mut scratch));
+            }
+        })
+    });
+    // A gazetteer of 1,000 words of the text itself, as gazetteers are: terms that occur a few
+    // times (two to five), not function words. Rules of entries only, so the prefilter applies.
+    let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for w in texts.iter().flat_map(|t| t.split_whitespace()) {
+        if w.len() >= 4 && w.chars().all(char::is_alphabetic) {
+            *counts.entry(w.to_lowercase()).or_default() += 1;
+        }
+    }
+    let terms: Vec<&String> = counts.iter().filter(|(_, &n)| (2..=5).contains(&n)).map(|(w, _)| w).collect();
+    let step = (terms.len() / 1000).max(1);
+    let words: Vec<&String> = terms.iter().step_by(step).take(1000).copied().collect();
+    let list: Vec<String> = words.iter().map(|w| format!("{w:?}")).collect();
+    let source = format!("lexicon Gaz = [{}] with case ignore\nrule g {{ match Gaz emit Hit }}\n", list.join(", "));
+    let gazetteer = Rules::from_source("gazetteer.trawl", &source).expect("gazetteer compiles");
+    assert!(gazetteer.program.prefilter.is_ok());
+    g.bench_function("gazetteer of 1k words, prefilter", |b| {
+        b.iter(|| {
+            for t in &texts {
+                let doc = exec::document(&gazetteer.program, t, &mut scratch);
+                black_box(exec::extract(&gazetteer.program, &doc, &Options::default(), &mut scratch));
+            }
+        })
+    });
+    g.bench_function("gazetteer of 1k words, whole documents", |b| {
+        b.iter(|| {
+            for t in &texts {
+                let doc = Document::new(t);
+                black_box(exec::extract(&gazetteer.program, &doc, &Options::default(), &mut scratch));
             }
         })
     });
