@@ -353,6 +353,24 @@ fn literal_prefix(p: &Pat, out: &mut Vec<(String, bool)>) -> bool {
     }
 }
 
+/// The tests of a pattern that is one token passing any of them (alternatives of single-token
+/// tests), if it is.
+fn single_token_tests(p: &Pat) -> Option<Vec<Test>> {
+    match p {
+        Pat::Token(t) => Some(vec![t.clone()]),
+        Pat::Capture(_, inner) => single_token_tests(inner),
+        Pat::Seq(items) if items.len() == 1 => single_token_tests(&items[0]),
+        Pat::Alt(options) => {
+            let mut all = vec![];
+            for o in options {
+                all.extend(single_token_tests(o)?);
+            }
+            Some(all)
+        }
+        _ => None,
+    }
+}
+
 #[derive(Default)]
 struct Compiler {
     vocab: FxHashMap<String, u32>,
@@ -504,8 +522,15 @@ impl Compiler {
                 let mut insts = vec![];
                 self.pat(inner, &mut insts, !*after);
                 insts.push(Inst::Match);
+                let one_token = single_token_tests(inner).map(|mut tests| {
+                    if tests.len() == 1 {
+                        self.test_id(&tests.remove(0))
+                    } else {
+                        self.test_id(&Test::Or(tests))
+                    }
+                });
                 let id = self.contexts.len() as u32;
-                self.contexts.push(ContextProg { insts, reverse: !*after });
+                self.contexts.push(ContextProg { insts, reverse: !*after, one_token });
                 out.push(Inst::Context { ctx: id, negated: *negated });
             }
             Pat::Anchor(start) => out.push(if *start { Inst::AssertStart } else { Inst::AssertEnd }),

@@ -157,6 +157,9 @@ pub struct ContextProg {
     pub insts: Vec<Inst>,
     /// Runs right to left (for `before`).
     pub reverse: bool,
+    /// When the context is one token passing any of some tests: that test (an `Or` of them),
+    /// decided without running the sub-program.
+    pub one_token: Option<u32>,
 }
 
 /// What can start a rule's match.

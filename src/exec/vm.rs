@@ -235,10 +235,16 @@ fn add(
             }
             Inst::Context { ctx, negated } => {
                 let key = (ctx, pos);
-                let ok = match memo.get(&key) {
-                    Some(&v) => v,
+                let context = &cx.prog.contexts[ctx as usize];
+                let one_token = context.one_token.map(|t| {
+                    // The token before the position (or at it, for `after`), inside the scope.
+                    let at = if context.reverse { pos.checked_sub(1).filter(|&p| p >= bounds.0) } else { Some(pos) };
+                    at.is_some_and(|p| p < bounds.1 && test_id(cx, t, p as usize))
+                });
+                let ok = match one_token.or_else(|| memo.get(&key).copied()) {
+                    Some(v) => v,
                     None => {
-                        let prog = &cx.prog.contexts[ctx as usize];
+                        let prog = context;
                         let mut sub = vm.sub.take().unwrap_or_default();
                         let v = run(&mut sub, cx, &prog.insts, 0, bounds, &[pos], prog.reverse, false, memo);
                         vm.sub = Some(sub);
