@@ -190,3 +190,52 @@ fn rules_beyond_entries_and_literals_get_no_prefilter() {
         assert!(err.starts_with(why), "{rules}: {err}");
     }
 }
+
+#[test]
+fn arbitrary_characters_give_the_same_records() {
+    // Characters from every width of UTF-8 and every class the tokenizer knows, so that
+    // multi-byte characters fall across the scanner's 8- and 64-byte blocks.
+    const CHARS: &[char] = &[
+        'a',
+        'Z',
+        '7',
+        ' ',
+        ' ',
+        '\n',
+        '\t',
+        '.',
+        '\'',
+        '-',
+        '&',
+        'é',
+        'ß',
+        'İ',
+        'ſ',
+        '\u{a0}',
+        '\u{2019}',
+        '\u{2014}',
+        '\u{301}',
+        '\u{212A}',
+        'ﬁ',
+        '北',
+        '京',
+        '\u{1F642}',
+        '\u{10348}',
+        '\u{FF21}',
+        '\u{0}',
+    ];
+    let rules = inline(GAZETTEER);
+    let mut g = Gen(0xC0FFEE);
+    for _ in 0..2000 {
+        let mut text = String::new();
+        for _ in 0..g.below(200) {
+            if g.below(5) == 0 {
+                text.push_str(g.pick(WORDS));
+            } else {
+                text.push(CHARS[g.below(CHARS.len())]);
+            }
+        }
+        let ((whole, _), (windows, _)) = both(&rules, &text);
+        assert_eq!(whole, windows, "text: {text:?}");
+    }
+}
