@@ -12,6 +12,8 @@ mod extract;
 mod semantics;
 
 mod prefilter;
+
+mod engines;
 // The bundled packs' own examples, and every example in docs/LANGUAGE.md.
 mod rules;
 // Batch extraction: JSON Lines, filter mode, threads, order, GNU parallel.

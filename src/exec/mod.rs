@@ -2,11 +2,12 @@
 //!
 //! Per document: every token is looked up in the program's vocabulary once;
 //! the lexicon automata find every entry; then the cascade runs step by step.
-//! A rule runs a Pike VM over the tokens of each scope unit (sentence,
-//! paragraph or document), only from positions where its first element can
-//! match, and finds matches left to right, without overlap, preferring at
-//! each start what the pattern prefers (alternatives in order, greedy or lazy
-//! repetition): time is linear in the tokens for any pattern. Before a rule
+//! A rule searches the tokens of each scope unit (sentence, paragraph or
+//! document), only from positions where its first element can match, and
+//! finds matches left to right, without overlap, preferring at each start what
+//! the pattern prefers (alternatives in order, greedy or lazy repetition),
+//! with a bounded backtracker or a Pike VM (see `vm`): time is linear in the
+//! tokens for any pattern. Before a rule
 //! reads a label, that label's conflicts are resolved (see [`resolve`]).
 //! All mutable state lives in a [`Scratch`], one per thread.
 
@@ -248,6 +249,12 @@ impl Scratch {
         let p = if fold { &self.postings_fold } else { &self.postings_exact };
         let i = p.partition_point(|&(k, q)| (k, q) < (id, from));
         p.get(i).filter(|&&(k, _)| k == id).map(|&(_, q)| q)
+    }
+
+    /// Whether rule searches may use the bounded backtracker (the default) or only the Pike VM.
+    /// Both find the same matches; this is here so that tests can check that they do.
+    pub fn set_backtracking(&mut self, allowed: bool) {
+        self.vm.pike_only = !allowed;
     }
 
     /// Starts measuring where extraction spends its time (see [`Scratch::profile`]).

@@ -7,7 +7,8 @@
 //! that takes it waits, still in its place in the priority order, until the
 //! step where the annotation ends. Context sub-programs (`before`/`after`) run
 //! anchored at the position asked about, right to left for `before`, and
-//! their answers are memoized per position.
+//! their answers are memoized per position. The main search of a sentence-sized
+//! unit uses a bounded backtracker instead, which finds the same match.
 
 use super::{constraints_hold, test_id, Cx};
 use crate::compile::{Inst, NO_SLOT};
@@ -63,11 +64,22 @@ pub(crate) struct Vm {
     tmp: Vec<u32>,
     /// Scratch for context sub-programs (nested contexts nest further).
     sub: Option<Box<Vm>>,
+    /// The backtracker's visited bits, one per (instruction, position).
+    visited: Vec<u64>,
+    /// The backtracker's choices still to try.
+    choices: Vec<Choice>,
+    /// Search with the Pike VM only (to test the two engines against each other).
+    pub(crate) pike_only: bool,
 }
 
 impl Vm {
     /// Finds the leftmost-first match starting at one of `starts` (sorted, all
     /// inside `bounds`), scanning forward. Returns the match's slots.
+    ///
+    /// Units small enough for a visited bit per (instruction, position) are
+    /// searched by a bounded backtracker (depth first in priority order, each
+    /// pair explored once: the same match as the Pike VM, and still linear);
+    /// larger ones by the Pike VM.
     pub(crate) fn search(
         &mut self,
         cx: &Cx,
@@ -77,25 +89,147 @@ impl Vm {
         starts: &[u32],
         memo: &mut FxHashMap<(u32, u32), bool>,
     ) -> Option<Vec<u32>> {
-        run(self, cx, insts, nslots, bounds, starts, false, true, memo).then(|| self.work.clone())
+        let width = (bounds.1 - bounds.0 + 1) as usize;
+        let search = Search { insts, nslots, bounds, starts, reverse: false };
+        let found = if !self.pike_only && insts.len() * width <= BACKTRACK_BITS {
+            backtrack(self, cx, search, memo)
+        } else {
+            run(self, cx, search, true, memo)
+        };
+        found.then(|| self.work.clone())
     }
+}
+
+/// What to search for: a program, its slot count, the unit's token bounds, the
+/// positions a match may start at (sorted), and the direction.
+#[derive(Clone, Copy)]
+struct Search<'a> {
+    insts: &'a [Inst],
+    nslots: usize,
+    bounds: (u32, u32),
+    starts: &'a [u32],
+    reverse: bool,
+}
+
+/// The most (instruction, position) pairs the backtracker keeps a visited bit for.
+const BACKTRACK_BITS: usize = 1 << 18;
+
+/// A backtracking choice still to try.
+enum Choice {
+    /// Continue at instruction and position.
+    Step(u32, u32),
+    /// Set a slot to an annotation id, then continue at instruction and position.
+    Take { pc: u32, pos: u32, slot: u32, id: u32 },
+    /// Put a slot's old value back.
+    Restore(u32, u32),
+}
+
+/// The bounded backtracker behind [`Vm::search`] and context sub-programs (`reverse`: right
+/// to left): leaves the match's slots in `vm.work`.
+fn backtrack(vm: &mut Vm, cx: &Cx, search: Search, memo: &mut FxHashMap<(u32, u32), bool>) -> bool {
+    let Search { insts, nslots, bounds, starts, reverse } = search;
+    let (lo, hi) = bounds;
+    let width = (hi - lo + 1) as usize;
+    let visited = &mut vm.visited;
+    visited.clear();
+    visited.resize((insts.len() * width).div_ceil(64), 0);
+    let mut slots = std::mem::take(&mut vm.work);
+    let mut choices = std::mem::take(&mut vm.choices);
+    let mut found = false;
+    'starts: for &start in starts {
+        slots.clear();
+        slots.resize(nslots, NO_SLOT);
+        choices.clear();
+        choices.push(Choice::Step(0, start));
+        while let Some(choice) = choices.pop() {
+            let (mut pc, mut pos) = match choice {
+                Choice::Restore(slot, old) => {
+                    slots[slot as usize] = old;
+                    continue;
+                }
+                Choice::Step(pc, pos) => (pc, pos),
+                Choice::Take { pc, pos, slot, id } => {
+                    if (slot as usize) < slots.len() {
+                        choices.push(Choice::Restore(slot, slots[slot as usize]));
+                        slots[slot as usize] = id;
+                    }
+                    (pc, pos)
+                }
+            };
+            loop {
+                let bit = pc as usize * width + (pos - lo) as usize;
+                if visited[bit / 64] & (1 << (bit % 64)) != 0 {
+                    break;
+                }
+                visited[bit / 64] |= 1 << (bit % 64);
+                match insts[pc as usize] {
+                    Inst::Jmp(a) => pc = a,
+                    Inst::Split(a, b) => {
+                        choices.push(Choice::Step(b, pos));
+                        pc = a;
+                    }
+                    Inst::Save(s) => {
+                        if (s as usize) < slots.len() {
+                            choices.push(Choice::Restore(s, slots[s as usize]));
+                            slots[s as usize] = pos;
+                        }
+                        pc += 1;
+                    }
+                    Inst::AssertStart if pos == lo => pc += 1,
+                    Inst::AssertEnd if pos == hi => pc += 1,
+                    Inst::AssertStart | Inst::AssertEnd => break,
+                    Inst::Context { ctx, negated } => {
+                        if context_holds(&mut vm.sub, vm.pike_only, cx, ctx, pos, bounds, memo) == negated {
+                            break;
+                        }
+                        pc += 1;
+                    }
+                    Inst::Token(t) => {
+                        // Right to left, the token consumed is the one before the position.
+                        let (ok, next) = if reverse { (pos > lo, pos.wrapping_sub(1)) } else { (pos < hi, pos + 1) };
+                        if !ok || !test_id(cx, t, if reverse { next } else { pos } as usize) {
+                            break;
+                        }
+                        pc += 1;
+                        pos = next;
+                    }
+                    Inst::Match => {
+                        found = true;
+                        break 'starts;
+                    }
+                    Inst::Annot { label, cons, slot } => {
+                        // The annotations starting here, in priority order: the first is tried first.
+                        // (Right to left: the annotations ending here, and their starts.)
+                        let st = &cx.labels[label.0 as usize];
+                        let (ids, key): (&[u32], fn(&super::Annotation) -> u32) =
+                            if reverse { (&st.kept_by_end, |a| a.end) } else { (&st.kept, |a| a.start) };
+                        let from = ids.partition_point(|&i| key(&cx.anns[i as usize]) < pos);
+                        let here = ids[from..].iter().take_while(|&&i| key(&cx.anns[i as usize]) == pos);
+                        let mark = choices.len();
+                        for &id in here {
+                            let a = &cx.anns[id as usize];
+                            let target = if reverse { a.start } else { a.end };
+                            if (lo..=hi).contains(&target) && constraints_hold(cx, id, cons) {
+                                choices.push(Choice::Take { pc: pc + 1, pos: target, slot, id });
+                            }
+                        }
+                        choices[mark..].reverse();
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    vm.work = slots;
+    vm.choices = choices;
+    found
 }
 
 /// The shared engine. With `leftmost` it runs the main search and leaves the
 /// match's slots in `vm.work`; without, it answers whether the (anchored,
 /// single-start) program matches at all.
-#[allow(clippy::too_many_arguments)]
-fn run(
-    vm: &mut Vm,
-    cx: &Cx,
-    insts: &[Inst],
-    nslots: usize,
-    bounds: (u32, u32),
-    starts: &[u32],
-    reverse: bool,
-    leftmost: bool,
-    memo: &mut FxHashMap<(u32, u32), bool>,
-) -> bool {
+fn run(vm: &mut Vm, cx: &Cx, search: Search, leftmost: bool, memo: &mut FxHashMap<(u32, u32), bool>) -> bool {
+    let Search { insts, nslots, bounds, starts, reverse } = search;
     let (lo, hi) = bounds;
     let Some(&first) = starts.first() else { return false };
     vm.clist.reset(insts.len());
@@ -179,6 +313,41 @@ fn run(
     matched
 }
 
+/// Whether context sub-program `ctx` matches at `pos`: decided by its one-token test when it
+/// has one, else run (with `sub` as its VM) and memoized per position.
+fn context_holds(
+    sub: &mut Option<Box<Vm>>,
+    pike_only: bool,
+    cx: &Cx,
+    ctx: u32,
+    pos: u32,
+    bounds: (u32, u32),
+    memo: &mut FxHashMap<(u32, u32), bool>,
+) -> bool {
+    let context = &cx.prog.contexts[ctx as usize];
+    if let Some(t) = context.one_token {
+        // The token before the position (or at it, for `after`), inside the scope.
+        let at = if context.reverse { pos.checked_sub(1).filter(|&p| p >= bounds.0) } else { Some(pos) };
+        return at.is_some_and(|p| p < bounds.1 && test_id(cx, t, p as usize));
+    }
+    if let Some(&v) = memo.get(&(ctx, pos)) {
+        return v;
+    }
+    let mut vm = sub.take().unwrap_or_default();
+    vm.pike_only = pike_only;
+    let width = (bounds.1 - bounds.0 + 1) as usize;
+    let starts = [pos];
+    let search = Search { insts: &context.insts, nslots: 0, bounds, starts: &starts, reverse: context.reverse };
+    let v = if !pike_only && context.insts.len() * width <= BACKTRACK_BITS {
+        backtrack(&mut vm, cx, search, memo)
+    } else {
+        run(&mut vm, cx, search, false, memo)
+    };
+    *sub = Some(vm);
+    memo.insert((ctx, pos), v);
+    v
+}
+
 /// Adds the thread at `pc` and everything reachable from it without
 /// consuming a token to the current list (`into_clist`) or the next one.
 #[allow(clippy::too_many_arguments)]
@@ -234,25 +403,7 @@ fn add(
                 }
             }
             Inst::Context { ctx, negated } => {
-                let key = (ctx, pos);
-                let context = &cx.prog.contexts[ctx as usize];
-                let one_token = context.one_token.map(|t| {
-                    // The token before the position (or at it, for `after`), inside the scope.
-                    let at = if context.reverse { pos.checked_sub(1).filter(|&p| p >= bounds.0) } else { Some(pos) };
-                    at.is_some_and(|p| p < bounds.1 && test_id(cx, t, p as usize))
-                });
-                let ok = match one_token.or_else(|| memo.get(&key).copied()) {
-                    Some(v) => v,
-                    None => {
-                        let prog = context;
-                        let mut sub = vm.sub.take().unwrap_or_default();
-                        let v = run(&mut sub, cx, &prog.insts, 0, bounds, &[pos], prog.reverse, false, memo);
-                        vm.sub = Some(sub);
-                        memo.insert(key, v);
-                        v
-                    }
-                };
-                if ok != negated {
+                if context_holds(&mut vm.sub, vm.pike_only, cx, ctx, pos, bounds, memo) != negated {
                     stack.push(Frame::Explore(pc + 1));
                 }
             }
