@@ -7,11 +7,11 @@
 //! keys. The tokenizer never splits such a run, so where an entry occurs, its
 //! needle is a whole run of the text too: one pass over the raw bytes looks
 //! every run up in a hash table of the needles (ASCII case ignored). Around
-//! each run that is a needle, a window
-//! reaching as many whitespace-separated chunks to each side as the entry has
-//! tokens before and after the needle is tokenized; windows that touch are
-//! merged. The rules then run on those tokens only, and find exactly what they
-//! would on the whole document, because:
+//! each run that is a needle, a window reaching as many whitespace-separated
+//! chunks to each side as the entry has tokens before and after the needle is
+//! tokenized; windows that overlap or nearly touch are merged. The rules then
+//! run on those tokens only, and find exactly what they would on the whole
+//! document, because:
 //!
 //! - a window starts and ends at whitespace, where the tokenizer starts afresh
 //!   (only a sentence boundary *at* the window's edge depends on the text
@@ -22,7 +22,9 @@
 //!
 //! Normalization could turn a non-ASCII character into ASCII letters (`ﬁ`,
 //! the Kelvin sign, full-width forms) or join an ASCII letter with a
-//! combining mark; a document holding such a character is tokenized whole.
+//! combining mark; a document holding such a character is tokenized whole
+//! (so is one whose windows cover most of it: see [`crate::exec::document`]),
+//! and rule sets with more than [`MAX_NEEDLES`] needles get no prefilter.
 
 use crate::check::hir::{LexiconId, Pat, RuleSet, Step, Test};
 use rustc_hash::FxHashMap;

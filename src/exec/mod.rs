@@ -8,7 +8,7 @@
 //! the pattern prefers (alternatives in order, greedy or lazy repetition),
 //! with a bounded backtracker or a Pike VM (see `vm`): time is linear in the
 //! tokens for any pattern. Before a rule
-//! reads a label, that label's conflicts are resolved (see [`resolve`]).
+//! reads a label, that label's conflicts are resolved (see the `resolve` module).
 //! All mutable state lives in a [`Scratch`], one per thread.
 
 mod derive;
