@@ -27,7 +27,7 @@
 //! and rule sets with more than [`MAX_NEEDLES`] needles get no prefilter.
 
 use crate::check::hir::{LexiconId, Pat, RuleSet, Step, Test};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// More needles than this are not worth looking for: in natural text their
 /// windows cover most of a document, and the tables outgrow the cache.
@@ -152,7 +152,7 @@ impl Prefilter {
             let r = reach.entry(needle).or_insert((0, 0));
             *r = (r.0.max(before), r.1.max(after));
         };
-        let mut lexicons_done: FxHashMap<(u32, u32, u32), ()> = FxHashMap::default();
+        let mut lexicons_done: FxHashSet<(u32, u32, u32)> = FxHashSet::default();
         for seq in &sequences {
             if seq.is_empty() {
                 return Err("a rule can match no tokens".into());
@@ -172,7 +172,7 @@ impl Prefilter {
             };
             let Atom::Lexicon(l) = seq[i] else { unreachable!() };
             let (outer_before, outer_after) = (widths[..i].iter().sum::<u32>(), widths[i + 1..].iter().sum::<u32>());
-            if lexicons_done.insert((l.0, outer_before, outer_after), ()).is_some() {
+            if !lexicons_done.insert((l.0, outer_before, outer_after)) {
                 continue;
             }
             let lex = &set.lexicons[l.0 as usize];

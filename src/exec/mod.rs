@@ -7,8 +7,8 @@
 //! finds matches left to right, without overlap, preferring at each start what
 //! the pattern prefers (alternatives in order, greedy or lazy repetition),
 //! with a bounded backtracker or a Pike VM (see `vm`): time is linear in the
-//! tokens for any pattern. Before a rule
-//! reads a label, that label's conflicts are resolved (see the `resolve` module).
+//! tokens for any pattern. Before a rule reads a label, that label's conflicts
+//! are resolved (see the `resolve` module).
 //! All mutable state lives in a [`Scratch`], one per thread.
 
 mod derive;
@@ -95,13 +95,11 @@ pub(crate) struct LabelState {
 impl LabelState {
     /// Empty, keeping the allocations.
     fn reset(&mut self) {
-        if self.dirty || !self.candidates.is_empty() || !self.kept.is_empty() || !self.covered.is_empty() {
-            self.candidates.clear();
-            self.kept.clear();
-            self.kept_by_end.clear();
-            self.covered.clear();
-            self.dirty = false;
-        }
+        self.candidates.clear();
+        self.kept.clear();
+        self.kept_by_end.clear();
+        self.covered.clear();
+        self.dirty = false;
     }
 }
 
@@ -233,15 +231,10 @@ impl Scratch {
     /// Where key `id` (folded when `fold`) occurs in the document, as sorted `(id, token)` pairs;
     /// only keys some rule starts with or needs are indexed.
     fn postings(&self, id: u32, fold: bool) -> &[(u32, u32)] {
-        let (from, to) = self.postings_range(id, fold);
-        &(if fold { &self.postings_fold } else { &self.postings_exact })[from..to]
-    }
-
-    /// Where key `id` (folded when `fold`) occurs: the range of its pairs in the postings.
-    fn postings_range(&self, id: u32, fold: bool) -> (usize, usize) {
         let p = if fold { &self.postings_fold } else { &self.postings_exact };
         let from = p.partition_point(|&(k, _)| k < id);
-        (from, from + p[from..].partition_point(|&(k, _)| k == id))
+        let len = p[from..].partition_point(|&(k, _)| k == id);
+        &p[from..from + len]
     }
 
     /// The first occurrence of key `id` at or after token `from` (one binary search).
@@ -315,7 +308,6 @@ pub fn extract(prog: &Program, doc: &Document, opts: &Options, scratch: &mut Scr
     // Label states are reused across documents (a rule set may have a thousand labels).
     let mut labels = std::mem::take(&mut scratch.labels);
     labels.resize_with(prog.set.labels.len(), LabelState::default);
-    labels.truncate(prog.set.labels.len());
     labels.iter_mut().for_each(LabelState::reset);
     let clock = scratch.profile.is_some().then(std::time::Instant::now);
     // Static lexicons.
@@ -451,13 +443,11 @@ fn prepare(prog: &Program, doc: &Document, s: &mut Scratch) {
         // Only keys that start some rule are worth indexing.
         if e != u32::MAX && prog.start_keys[e as usize] & 1 != 0 {
             s.postings_exact.push((e, i as u32));
-            let bit = 2 * e as usize;
-            s.present[bit / 64] |= 1 << (bit % 64);
+            set_bit(&mut s.present, 2 * e);
         }
         if f != u32::MAX && prog.start_keys[f as usize] & 2 != 0 {
             s.postings_fold.push((f, i as u32));
-            let bit = 2 * f as usize + 1;
-            s.present[bit / 64] |= 1 << (bit % 64);
+            set_bit(&mut s.present, 2 * f + 1);
         }
     }
     let vocab = prog.vocab.len();
@@ -472,7 +462,7 @@ fn prepare(prog: &Program, doc: &Document, s: &mut Scratch) {
     s.has_starts.clear();
     s.has_starts.resize(prog.rules.len().div_ceil(64), 0);
     for &(rule, _) in &s.rule_starts {
-        s.has_starts[rule as usize / 64] |= 1 << (rule % 64);
+        set_bit(&mut s.has_starts, rule);
     }
     s.start_tests.clear();
     s.unit_sentence.clear();
@@ -507,6 +497,12 @@ fn has_needed_keys(cr: &CompiledRule, s: &Scratch) -> bool {
 #[inline]
 fn has_bit(bits: &[u64], i: u32) -> bool {
     bits[i as usize / 64] & (1 << (i % 64)) != 0
+}
+
+/// Sets bit `i` of a bitset.
+#[inline]
+fn set_bit(bits: &mut [u64], i: u32) {
+    bits[i as usize / 64] |= 1 << (i % 64);
 }
 
 /// A literal or an annotation a rule needs at a bounded distance from its start, when its

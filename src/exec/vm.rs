@@ -11,6 +11,7 @@
 //! unit uses a bounded backtracker instead, which finds the same match.
 
 use super::{constraints_hold, test_id, Cx};
+use crate::check::hir::LabelId;
 use crate::compile::{Inst, NO_SLOT};
 use rustc_hash::FxHashMap;
 
@@ -198,20 +199,10 @@ fn backtrack(vm: &mut Vm, cx: &Cx, search: Search, memo: &mut FxHashMap<(u32, u3
                         break 'starts;
                     }
                     Inst::Annot { label, cons, slot } => {
-                        // The annotations starting here, in priority order: the first is tried first.
-                        // (Right to left: the annotations ending here, and their starts.)
-                        let st = &cx.labels[label.0 as usize];
-                        let (ids, key): (&[u32], fn(&super::Annotation) -> u32) =
-                            if reverse { (&st.kept_by_end, |a| a.end) } else { (&st.kept, |a| a.start) };
-                        let from = ids.partition_point(|&i| key(&cx.anns[i as usize]) < pos);
-                        let here = ids[from..].iter().take_while(|&&i| key(&cx.anns[i as usize]) == pos);
+                        // In priority order, so pushed reversed: the first is tried first.
                         let mark = choices.len();
-                        for &id in here {
-                            let a = &cx.anns[id as usize];
-                            let target = if reverse { a.start } else { a.end };
-                            if (lo..=hi).contains(&target) && constraints_hold(cx, id, cons) {
-                                choices.push(Choice::Take { pc: pc + 1, pos: target, slot, id });
-                            }
+                        for (id, target) in annotations_at(cx, label, cons, pos, bounds, reverse) {
+                            choices.push(Choice::Take { pc: pc + 1, pos: target, slot, id });
                         }
                         choices[mark..].reverse();
                         break;
@@ -313,6 +304,28 @@ fn run(vm: &mut Vm, cx: &Cx, search: Search, leftmost: bool, memo: &mut FxHashMa
     matched
 }
 
+/// The kept annotations of `label` starting at `pos` (right to left: ending there) that meet
+/// constraints `cons` and stay inside `bounds`, in priority order: their ids and where they end
+/// (right to left: start).
+fn annotations_at<'a>(
+    cx: &'a Cx,
+    label: LabelId,
+    cons: u32,
+    pos: u32,
+    bounds: (u32, u32),
+    reverse: bool,
+) -> impl Iterator<Item = (u32, u32)> + 'a {
+    let st = &cx.labels[label.0 as usize];
+    let (ids, key): (&[u32], fn(&super::Annotation) -> u32) =
+        if reverse { (&st.kept_by_end, |a| a.end) } else { (&st.kept, |a| a.start) };
+    let from = ids.partition_point(|&i| key(&cx.anns[i as usize]) < pos);
+    ids[from..].iter().take_while(move |&&i| key(&cx.anns[i as usize]) == pos).filter_map(move |&id| {
+        let a = &cx.anns[id as usize];
+        let target = if reverse { a.start } else { a.end };
+        ((bounds.0..=bounds.1).contains(&target) && constraints_hold(cx, id, cons)).then_some((id, target))
+    })
+}
+
 /// Whether context sub-program `ctx` matches at `pos`: decided by its one-token test when it
 /// has one, else run (with `sub` as its VM) and memoized per position.
 fn context_holds(
@@ -409,19 +422,7 @@ fn add(
             }
             Inst::Token(_) | Inst::Match => list.push(pc, ACTIVE, work),
             Inst::Annot { label, cons, slot } => {
-                let st = &cx.labels[label.0 as usize];
-                let (ids, key): (&[u32], fn(&super::Annotation) -> u32) =
-                    if reverse { (&st.kept_by_end, |a| a.end) } else { (&st.kept, |a| a.start) };
-                let from = ids.partition_point(|&i| key(&cx.anns[i as usize]) < pos);
-                for &id in &ids[from..] {
-                    let a = &cx.anns[id as usize];
-                    if key(a) != pos {
-                        break;
-                    }
-                    let target = if reverse { a.start } else { a.end };
-                    if target < bounds.0 || target > bounds.1 || !constraints_hold(cx, id, cons) {
-                        continue;
-                    }
+                for (id, target) in annotations_at(cx, label, cons, pos, bounds, reverse) {
                     let old = if slot != NO_SLOT && (slot as usize) < work.len() {
                         Some(std::mem::replace(&mut work[slot as usize], id))
                     } else {
