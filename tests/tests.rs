@@ -22,6 +22,8 @@ mod batch;
 mod eval;
 // The command line: exit codes, error records, formats.
 mod cli;
+// No hang, no lost output: pipes, write errors, signals, failing inputs.
+mod reliability;
 // Inputs of any kind never panic.
 mod robustness;
 // No pending or orphaned snapshots.

@@ -10,11 +10,19 @@
 //! Every document yields its records or one error record; a panic while
 //! extracting one document becomes an error record of kind `internal`. In
 //! per-document mode (filter mode) every input yields exactly one line.
+//!
+//! Shutting down: a [`Control`] is shared with whoever may stop the run (the
+//! CLI's signal handler). Once it says stop, no further document is read;
+//! every document already read is extracted and written. A write error (or a
+//! closed pipe) stops the run the same way: the writer raises the flag and
+//! drains the job queue, so a reader blocked on a full queue wakes, sees the
+//! flag and ends, and every thread of the scope returns.
 
 use super::inputs::{parse_line, read_whole, DocError, JsonlFields, JsonlReader, RawLine, Source};
 use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
-use std::sync::mpsc::{channel, sync_channel, Receiver};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use trawl::output::{self, error_record, OffsetUnit, Record, SCHEMA_VERSION};
@@ -62,6 +70,38 @@ pub struct Config<'r> {
     pub max_doc_bytes: u64,
     /// Print a summary at the end.
     pub stats: Option<StatsFormat>,
+    /// Shared with whoever may stop the run.
+    pub control: std::sync::Arc<Control>,
+}
+
+/// What a run shares with whoever may stop it (a signal handler, or its own
+/// writer after a write error): a stop flag and how far reading and writing are.
+#[derive(Debug, Default)]
+pub struct Control {
+    stop: AtomicBool,
+    read: AtomicU64,
+    written: AtomicU64,
+    /// The reader is blocked on input (a pipe kept open upstream).
+    waiting: std::sync::Arc<AtomicBool>,
+}
+
+impl Control {
+    /// Asks the run to read no further document; those read are still written.
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether the run was asked to stop.
+    pub fn stopped(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
+    /// Whether, after a stop, the run can end here without losing a document
+    /// it has read: every document read is written and the reader is blocked
+    /// on input (when it is not, it ends the run itself).
+    pub fn idle(&self) -> bool {
+        self.waiting.load(Ordering::SeqCst) && self.written.load(Ordering::SeqCst) >= self.read.load(Ordering::SeqCst)
+    }
 }
 
 /// What the run did.
@@ -97,19 +137,27 @@ struct Done {
     labels: BTreeMap<String, u64>,
 }
 
-/// Reads every input in order, calling `emit` per document; stops early when `emit` says so.
-fn read_all(cfg: &Config, mut emit: impl FnMut(Job) -> bool) {
+/// Reads every input in order, calling `emit` per document; stops early when
+/// `emit` says so or the run is asked to stop (JSON Lines already buffered are
+/// still given). A document counts as read (so that a stop waits for its
+/// output) before it is handed on.
+fn read_all(cfg: &Config, mut emit_one: impl FnMut(Job) -> bool) {
+    let control = &cfg.control;
+    let mut emit = |job: Job| {
+        control.read.fetch_add(1, Ordering::SeqCst);
+        emit_one(job) && (cfg.jsonl.is_some() || !control.stopped())
+    };
     let mut seq = 0u64;
     for src in &cfg.sources {
+        if control.stopped() {
+            return;
+        }
         match &cfg.jsonl {
             None => {
-                let job = Job {
-                    seq,
-                    id: src.id.clone(),
-                    text: read_whole(&src.input, cfg.max_doc_bytes),
-                    anchor: None,
-                    raw: None,
-                };
+                control.waiting.store(true, Ordering::SeqCst);
+                let text = read_whole(&src.input, cfg.max_doc_bytes);
+                control.waiting.store(false, Ordering::SeqCst);
+                let job = Job { seq, id: src.id.clone(), text, anchor: None, raw: None };
                 seq += 1;
                 if !emit(job) {
                     return;
@@ -134,7 +182,8 @@ fn read_all(cfg: &Config, mut emit: impl FnMut(Job) -> bool) {
                     }
                 };
                 reader.keep_blank = cfg.layout == Layout::PerDocument;
-                while let Some(item) = reader.next_raw() {
+                reader.waiting = Some(control.waiting.clone());
+                while let Some(item) = reader.next_raw(control.stopped()) {
                     let job = match item {
                         Ok(raw) => {
                             Job { seq, id: String::new(), text: Ok(String::new()), anchor: None, raw: Some(raw) }
@@ -322,10 +371,17 @@ fn run_inline(cfg: &Config, out: &mut dyn Write, totals: &mut Totals, progress: 
         let done = process(cfg, job, &mut scratch);
         account(totals, &done);
         progress.update(totals, false);
-        result = out.write_all(done.out.as_bytes());
+        result = write_done(cfg, out, &done);
         result.is_ok()
     });
     result
+}
+
+/// Writes one document's output and counts it as written.
+fn write_done(cfg: &Config, out: &mut dyn Write, done: &Done) -> io::Result<()> {
+    out.write_all(done.out.as_bytes())?;
+    cfg.control.written.fetch_add(1, Ordering::SeqCst);
+    Ok(())
 }
 
 fn run_parallel(cfg: &Config, out: &mut dyn Write, totals: &mut Totals, progress: &mut Progress) -> io::Result<()> {
@@ -336,32 +392,60 @@ fn run_parallel(cfg: &Config, out: &mut dyn Write, totals: &mut Totals, progress
     // A semaphore: the reader takes a token per document, the writer gives it back.
     let (tok_tx, tok_rx) = sync_channel::<()>(in_flight);
     for _ in 0..in_flight {
-        tok_tx.send(()).expect("tokens");
+        let _ = tok_tx.try_send(());
     }
     std::thread::scope(|s| {
-        s.spawn(move || {
-            read_all(cfg, |job| tok_rx.recv().is_ok() && job_tx.send(job).is_ok());
-        });
-        for _ in 0..cfg.threads {
-            let done_tx = done_tx.clone();
-            let job_rx = &job_rx;
-            s.spawn(move || {
-                let mut scratch = exec::Scratch::new();
-                loop {
-                    let job = match job_rx.lock() {
-                        Ok(rx) => rx.recv(),
-                        Err(_) => return,
-                    };
-                    let Ok(job) = job else { return };
-                    if done_tx.send(process(cfg, job, &mut scratch)).is_err() {
-                        return;
-                    }
-                }
+        let mut workers = 0;
+        let mut refused = None;
+        for i in 0..cfg.threads {
+            let (done_tx, job_rx) = (done_tx.clone(), &job_rx);
+            let spawned = std::thread::Builder::new().name(format!("trawl-worker-{i}")).spawn_scoped(s, move || {
+                work(cfg, job_rx, done_tx);
             });
+            match spawned {
+                Ok(_) => workers += 1,
+                Err(e) => {
+                    refused = Some(e);
+                    break;
+                }
+            }
         }
         drop(done_tx);
-        write_results(cfg, out, totals, progress, done_rx, tok_tx)
+        if workers == 0 {
+            let e = refused.unwrap_or_else(|| io::Error::other("no worker thread"));
+            return Err(io::Error::other(format!("cannot start a worker thread: {e}")));
+        }
+        let reader = std::thread::Builder::new().name("trawl-reader".into()).spawn_scoped(s, move || {
+            read_all(cfg, |job| tok_rx.recv().is_ok() && job_tx.send(job).is_ok());
+        });
+        if let Err(e) = reader {
+            // The reader's sender went with its closure: the workers see the end of the queue.
+            return Err(io::Error::other(format!("cannot start the reader thread: {e}")));
+        }
+        let result = write_results(cfg, out, totals, progress, done_rx, tok_tx);
+        if result.is_err() {
+            // The reader may be blocked on a full queue: stop it, then empty
+            // the queue until it has gone (it stops after its current document).
+            cfg.control.stop();
+            while job_rx.lock().is_ok_and(|rx| rx.recv().is_ok()) {}
+        }
+        result
     })
+}
+
+/// A worker: jobs from the shared queue until it ends or the writer has gone.
+fn work(cfg: &Config, jobs: &Mutex<Receiver<Job>>, done: std::sync::mpsc::Sender<Done>) {
+    let mut scratch = exec::Scratch::new();
+    loop {
+        let job = match jobs.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        let Ok(job) = job else { return };
+        if done.send(process(cfg, job, &mut scratch)).is_err() {
+            return;
+        }
+    }
 }
 
 fn write_results(
@@ -370,14 +454,14 @@ fn write_results(
     totals: &mut Totals,
     progress: &mut Progress,
     done_rx: Receiver<Done>,
-    tokens: std::sync::mpsc::SyncSender<()>,
+    tokens: SyncSender<()>,
 ) -> io::Result<()> {
     let mut pending: BTreeMap<u64, Done> = BTreeMap::new();
     let mut next = 0u64;
     for done in done_rx {
         if !cfg.ordered {
             account(totals, &done);
-            out.write_all(done.out.as_bytes())?;
+            write_done(cfg, out, &done)?;
             let _ = tokens.send(());
             progress.update(totals, false);
             continue;
@@ -385,7 +469,7 @@ fn write_results(
         pending.insert(done.seq, done);
         while let Some(d) = pending.remove(&next) {
             account(totals, &d);
-            out.write_all(d.out.as_bytes())?;
+            write_done(cfg, out, &d)?;
             let _ = tokens.send(());
             next += 1;
         }

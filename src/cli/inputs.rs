@@ -164,22 +164,54 @@ pub struct JsonlDoc {
 /// and the stream stays in sync. Lines longer than
 /// `max` bytes are skipped to their end without being held in memory.
 pub struct JsonlReader {
-    reader: Box<dyn BufRead + Send>,
+    reader: BufReader<Box<dyn Read + Send>>,
     source: String,
     line: usize,
     max: u64,
     /// Whether blank lines are documents (with an error) rather than skipped.
     pub keep_blank: bool,
+    /// A read failed: the input has ended (a failing disk or a folder as
+    /// standard input fails every read the same way, so it is reported once).
+    failed: bool,
+    /// Set while the reader waits for input it has not buffered yet.
+    pub waiting: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl JsonlReader {
     /// Opens an input.
     pub fn open(src: &Source, max: u64) -> io::Result<JsonlReader> {
-        let reader: Box<dyn BufRead + Send> = match &src.input {
-            Input::Stdin => Box::new(BufReader::with_capacity(1 << 16, io::stdin())),
-            Input::File(p) => Box::new(BufReader::with_capacity(1 << 16, std::fs::File::open(p)?)),
+        let inner: Box<dyn Read + Send> = match &src.input {
+            Input::Stdin => Box::new(io::stdin()),
+            Input::File(p) => Box::new(std::fs::File::open(p)?),
         };
-        Ok(JsonlReader { reader, source: src.id.clone(), line: 0, max, keep_blank: false })
+        let reader = BufReader::with_capacity(1 << 16, inner);
+        Ok(JsonlReader {
+            reader,
+            source: src.id.clone(),
+            line: 0,
+            max,
+            keep_blank: false,
+            failed: false,
+            waiting: None,
+        })
+    }
+
+    /// Whether a whole line is buffered (so the next line needs no read).
+    fn line_buffered(&self) -> bool {
+        self.reader.buffer().contains(&b'\n')
+    }
+
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        let blocks = self.reader.buffer().is_empty();
+        let flag = self.waiting.as_ref().filter(|_| blocks);
+        if let Some(w) = flag {
+            w.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        let res = self.reader.fill_buf();
+        if let Some(w) = flag {
+            w.store(false, std::sync::atomic::Ordering::SeqCst);
+        }
+        res
     }
 
     /// Reads one line into `buf` (without its newline); `Ok(None)` at the end,
@@ -188,8 +220,13 @@ impl JsonlReader {
         buf.clear();
         let mut any = false;
         let mut fits = true;
+        let limit = self.max.saturating_mul(2).saturating_add(4096);
         loop {
-            let chunk = self.reader.fill_buf()?;
+            let chunk = match self.fill_buf() {
+                Ok(c) => c,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
             if chunk.is_empty() {
                 return Ok(if any { Some(fits) } else { None });
             }
@@ -198,7 +235,7 @@ impl JsonlReader {
                 Some(i) => (&chunk[..i], Some(i + 1)),
                 None => (chunk, None),
             };
-            if fits && (buf.len() + part.len()) as u64 <= self.max.saturating_mul(2).saturating_add(4096) {
+            if fits && (buf.len() + part.len()) as u64 <= limit {
                 buf.extend_from_slice(part);
             } else {
                 fits = false;
@@ -213,14 +250,19 @@ impl JsonlReader {
     }
 
     /// The next line, not parsed yet (parsing can then happen on another
-    /// thread), or a document that is already an error.
-    pub fn next_raw(&mut self) -> Option<Result<RawLine, JsonlDoc>> {
+    /// thread), or a document that is already an error. Once `stopping`, only
+    /// whole lines already buffered are given; the reader waits for no more.
+    pub fn next_raw(&mut self, stopping: bool) -> Option<Result<RawLine, JsonlDoc>> {
         let mut buf = Vec::new();
         loop {
+            if self.failed || (stopping && !self.line_buffered()) {
+                return None;
+            }
             let fits = match self.read_line(&mut buf) {
                 Ok(None) => return None,
                 Ok(Some(f)) => f,
                 Err(e) => {
+                    self.failed = true;
                     self.line += 1;
                     return Some(Err(self.error(("unreadable", e.to_string()))));
                 }

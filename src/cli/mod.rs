@@ -7,6 +7,7 @@
 mod batch;
 mod eval;
 mod inputs;
+mod shutdown;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{self, BufWriter, Write};
@@ -196,9 +197,9 @@ struct ExtractArgs {
     /// In folders, skip files whose path (below the folder) or name matches (repeatable).
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
-    /// Worker threads (default: the number of cores).
-    #[arg(long, short = 'j', value_name = "N")]
-    threads: Option<usize>,
+    /// Worker threads, 1 to 1024 (default: the number of cores).
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    threads: Option<u16>,
     /// Write results as they are ready, not in input order.
     #[arg(long)]
     unordered: bool,
@@ -545,10 +546,6 @@ fn extract(args: ExtractArgs) -> ExitCode {
         eprintln!("trawl: --per-document needs --input-format jsonl and JSON Lines output");
         return ExitCode::from(2);
     }
-    if args.threads == Some(0) {
-        eprintln!("trawl: --threads must be at least 1");
-        return ExitCode::from(2);
-    }
     let rules = match load_rules(&args.rules) {
         Ok(r) => r,
         Err(e) => return report(&e),
@@ -560,7 +557,7 @@ fn extract(args: ExtractArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut sink: Box<dyn Write> = match &args.output {
+    let sink: Box<dyn Write + Send> = match &args.output {
         Some(p) => match std::fs::File::create(p) {
             Ok(f) => Box::new(BufWriter::with_capacity(1 << 16, f)),
             Err(e) => {
@@ -568,8 +565,11 @@ fn extract(args: ExtractArgs) -> ExitCode {
                 return ExitCode::from(2);
             }
         },
-        None => Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
+        None => Box::new(BufWriter::with_capacity(1 << 16, io::stdout())),
     };
+    let mut sink = shutdown::SharedSink::new(sink);
+    let control = std::sync::Arc::new(batch::Control::default());
+    shutdown::watch(control.clone(), sink.clone());
     let cfg = batch::Config {
         rules: &rules,
         sources,
@@ -588,18 +588,24 @@ fn extract(args: ExtractArgs) -> ExitCode {
             (false, Format::Jsonl) => batch::Layout::Jsonl,
             (false, Format::Text) => batch::Layout::Text,
         },
-        threads: args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        threads: args
+            .threads
+            .map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(64)), usize::from),
         ordered: !args.unordered,
         max_doc_bytes: args.max_doc_bytes,
         stats: args.stats.map(|s| match s {
             StatsArg::Human => batch::StatsFormat::Human,
             StatsArg::Json => batch::StatsFormat::Json,
         }),
+        control,
     };
     let totals = match batch::run(&cfg, &mut sink) {
         Ok(t) => t,
         Err(e) => return write_failed(e),
     };
+    if let Some(code) = shutdown::interrupted() {
+        return ExitCode::from(code);
+    }
     if totals.closed {
         return ExitCode::SUCCESS;
     }
