@@ -89,7 +89,9 @@ fn extract(c: &mut Criterion) {
         b.iter(|| {
             for t in &texts {
                 let doc = Document::new(t);
-                black_box(exec::extract(&rules.program, &doc, &Options::default(), &mut scratch));
+                black_box(
+                    exec::extract(&rules.program, &doc, &Options::default(), &mut scratch).expect("within limits"),
+                );
             }
         })
     });
@@ -112,7 +114,9 @@ fn extract(c: &mut Criterion) {
         b.iter(|| {
             for t in &texts {
                 let doc = exec::document(&gazetteer.program, t, &mut scratch);
-                black_box(exec::extract(&gazetteer.program, &doc, &Options::default(), &mut scratch));
+                black_box(
+                    exec::extract(&gazetteer.program, &doc, &Options::default(), &mut scratch).expect("within limits"),
+                );
             }
         })
     });
@@ -120,7 +124,9 @@ fn extract(c: &mut Criterion) {
         b.iter(|| {
             for t in &texts {
                 let doc = Document::new(t);
-                black_box(exec::extract(&gazetteer.program, &doc, &Options::default(), &mut scratch));
+                black_box(
+                    exec::extract(&gazetteer.program, &doc, &Options::default(), &mut scratch).expect("within limits"),
+                );
             }
         })
     });

@@ -22,7 +22,8 @@
 //!       emit   Person { name, title }
 //!     }
 //! "#).expect("rules compile");
-//! let records = rules.extract("Talks with Prime Minister Fumio Kishida began.", &Options::default());
+//! let records = rules.extract("Talks with Prime Minister Fumio Kishida began.", &Options::default())
+//!     .expect("within the default limits");
 //! assert_eq!(records[0].label, "Person");
 //! assert_eq!(records[0].text, "Prime Minister Fumio Kishida");
 //! assert_eq!(records[0].fields["name"]["text"], "Fumio Kishida");
@@ -44,7 +45,7 @@ pub mod text;
 pub mod workload;
 
 pub use compile::Program;
-pub use exec::{Date, Options};
+pub use exec::{Date, Exceeded, Limits, Options};
 pub use output::{OffsetUnit, Record};
 
 use check::load::{DiskFiles, EmbeddedFiles, Files};
@@ -123,8 +124,9 @@ impl Rules {
         Ok(Rules { program, warnings })
     }
 
-    /// Extracts records (character offsets) from a text.
-    pub fn extract(&self, text: &str, opts: &Options) -> Vec<Record> {
+    /// Extracts records (character offsets) from a text; an error when the
+    /// work passes `opts.limits` (nothing partial is returned).
+    pub fn extract(&self, text: &str, opts: &Options) -> Result<Vec<Record>, exec::Exceeded> {
         self.extract_with(text, opts, OffsetUnit::Chars, &mut exec::Scratch::new())
     }
 
@@ -135,10 +137,10 @@ impl Rules {
         opts: &Options,
         unit: OffsetUnit,
         scratch: &mut exec::Scratch,
-    ) -> Vec<Record> {
+    ) -> Result<Vec<Record>, exec::Exceeded> {
         let doc = exec::document(&self.program, text, scratch);
-        let ex = exec::extract(&self.program, &doc, opts, scratch);
-        output::records(&self.program, &doc, &ex, unit)
+        let ex = exec::extract(&self.program, &doc, opts, scratch)?;
+        Ok(output::records(&self.program, &doc, &ex, unit))
     }
 }
 

@@ -46,9 +46,10 @@ pub fn inline_errors(text: &str) -> String {
 
 /// `label "text" {fields}` lines for the records of a text.
 pub fn extract_lines(rules: &Rules, text: &str, anchor: Option<&str>) -> Vec<String> {
-    let opts = Options { anchor: anchor.map(|a| trawl::Date::parse(a).expect("anchor")) };
+    let opts = Options { anchor: anchor.map(|a| trawl::Date::parse(a).expect("anchor")), ..Default::default() };
     rules
         .extract(text, &opts)
+        .expect("within limits")
         .iter()
         .map(|r| {
             let mut s = format!("{} {:?}", r.label, r.text);

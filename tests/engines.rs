@@ -13,7 +13,7 @@ fn both(rules: &Rules, text: &str, opts: &Options) -> (Vec<Record>, Vec<Record>)
     let run = |backtracking: bool| {
         let mut scratch = Scratch::new();
         scratch.set_backtracking(backtracking);
-        let ex = exec::extract(&rules.program, &doc, opts, &mut scratch);
+        let ex = exec::extract(&rules.program, &doc, opts, &mut scratch).expect("within limits");
         records(&rules.program, &doc, &ex, OffsetUnit::Chars)
     };
     (run(true), run(false))
@@ -21,7 +21,7 @@ fn both(rules: &Rules, text: &str, opts: &Options) -> (Vec<Record>, Vec<Record>)
 
 #[test]
 fn fixtures_and_the_sample_article_agree() {
-    let opts = Options { anchor: trawl::Date::parse("2023-05-01") };
+    let opts = Options { anchor: trawl::Date::parse("2023-05-01"), ..Default::default() };
     let mut compared = 0;
     for dir in std::fs::read_dir(root().join("tests/fixtures/extract")).expect("fixtures") {
         let dir = dir.expect("entry").path();
@@ -124,7 +124,7 @@ fn the_news_pack_agrees_on_generated_documents() {
         "\n\n",
     ];
     let news = Rules::bundled_news().expect("bundled");
-    let opts = Options { anchor: trawl::Date::parse("2023-05-01") };
+    let opts = Options { anchor: trawl::Date::parse("2023-05-01"), ..Default::default() };
     let mut g = Gen(0xBAC7);
     let mut compared = 0;
     for _ in 0..300 {

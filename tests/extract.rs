@@ -5,9 +5,9 @@ use crate::common::{rel, root, rules};
 use trawl::{Options, Rules};
 
 fn records_json(rules: &Rules, doc_name: &str, text: &str, anchor: Option<&str>) -> String {
-    let opts = Options { anchor: anchor.map(|a| trawl::Date::parse(a).expect("anchor date")) };
+    let opts = Options { anchor: anchor.map(|a| trawl::Date::parse(a).expect("anchor date")), ..Default::default() };
     let mut out = String::new();
-    for r in rules.extract(text, &opts) {
+    for r in rules.extract(text, &opts).expect("within limits") {
         let json = r.to_json(doc_name);
         // Offsets must slice the text exactly (character offsets).
         let sliced: String = text.chars().skip(r.start).take(r.end - r.start).collect();
@@ -50,7 +50,9 @@ fn seed_article_full_output() {
 fn seed_article_meets_expectations() {
     let text = std::fs::read_to_string(root().join("tests/corpus/japan-france-talks.txt")).expect("seed");
     let rules = Rules::bundled_news().expect("bundled");
-    let records = rules.extract(&text, &Options { anchor: trawl::Date::parse("2023-05-01") });
+    let records = rules
+        .extract(&text, &Options { anchor: trawl::Date::parse("2023-05-01"), ..Default::default() })
+        .expect("within limits");
     let shown = |v: &serde_json::Value| -> String {
         match v {
             serde_json::Value::Object(o) => o["text"].as_str().unwrap_or("").to_string(),

@@ -14,10 +14,10 @@ fn both(rules: &Rules, text: &str) -> ((Vec<Record>, usize), (Vec<Record>, usize
     let opts = Options::default();
     let mut scratch = Scratch::new();
     let whole = Document::new(text);
-    let ex = exec::extract(prog, &whole, &opts, &mut scratch);
+    let ex = exec::extract(prog, &whole, &opts, &mut scratch).expect("within limits");
     let a = records(prog, &whole, &ex, OffsetUnit::Chars);
     let windows = exec::document(prog, text, &mut scratch);
-    let ex = exec::extract(prog, &windows, &opts, &mut scratch);
+    let ex = exec::extract(prog, &windows, &opts, &mut scratch).expect("within limits");
     let b = records(prog, &windows, &ex, OffsetUnit::Chars);
     ((a, whole.tokens.len()), (b, windows.tokens.len()))
 }

@@ -201,3 +201,28 @@ fn thread_counts_are_validated() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("--threads"), "{out:?}");
     }
 }
+
+/// Over the step budget, a document gets a `timeout` error record and the batch goes on.
+#[test]
+fn a_document_over_the_step_budget_gets_an_error_record() {
+    let input = b"{\"id\": \"small\", \"text\": \"Paris.\"}\n{\"id\": \"big\", \"text\": \"Talks in Tokyo and Paris on May 3, 2023, then in Rome.\"}\n";
+    let mut child = trawl()
+        .args(["extract", "--input-format", "jsonl", "--per-document", "--max-steps", "200", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child.stdin.take().expect("stdin").write_all(input).expect("write");
+    let out = wait_or_kill(child, 20, "--max-steps");
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = std::str::from_utf8(&out.stdout)
+        .expect("utf8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["records"][0]["text"], "Paris", "{}", lines[0]);
+    assert_eq!(lines[1]["error"]["kind"], "timeout", "{}", lines[1]);
+    assert!(lines[1]["error"]["message"].as_str().expect("message").contains("--max-steps"));
+}

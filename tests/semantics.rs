@@ -133,14 +133,11 @@ fn constraints_on_annotations() {
 fn offsets_are_characters_by_default_and_bytes_on_request() {
     let rules = inline("rule r { match \"Zoë\" emit N }");
     let text = "🙂 café Zoë";
-    let chars = rules.extract(text, &trawl::Options::default());
+    let chars = rules.extract(text, &trawl::Options::default()).expect("within limits");
     assert_eq!((chars[0].start, chars[0].end), (7, 10));
-    let bytes = rules.extract_with(
-        text,
-        &trawl::Options::default(),
-        trawl::OffsetUnit::Bytes,
-        &mut trawl::exec::Scratch::new(),
-    );
+    let bytes = rules
+        .extract_with(text, &trawl::Options::default(), trawl::OffsetUnit::Bytes, &mut trawl::exec::Scratch::new())
+        .expect("within limits");
     assert_eq!((bytes[0].start, bytes[0].end), (11, 15));
     assert_eq!(&text[11..15], "Zoë");
 }
@@ -167,9 +164,9 @@ fn pathological_patterns_stay_linear() {
     // Nested and overlapping repetition that backtracking engines explode on.
     let rules = inline("rule r { match (cap | cap cap)* (cap+)+ \"x\" scope document emit X }");
     let text = "Aa ".repeat(20_000);
-    assert!(rules.extract(&text, &trawl::Options::default()).is_empty());
+    assert!(rules.extract(&text, &trawl::Options::default()).expect("within limits").is_empty());
     let rules = inline("rule r { match ... ... ... \"x\" scope document emit X }");
-    assert!(rules.extract(&text, &trawl::Options::default()).is_empty());
+    assert!(rules.extract(&text, &trawl::Options::default()).expect("within limits").is_empty());
 }
 
 #[test]
@@ -177,9 +174,9 @@ fn extraction_is_deterministic() {
     let rules = trawl::Rules::bundled_news().expect("bundled");
     let text =
         std::fs::read_to_string(crate::common::root().join("tests/corpus/japan-france-talks.txt")).expect("seed");
-    let a = rules.extract(&text, &trawl::Options::default());
+    let a = rules.extract(&text, &trawl::Options::default()).expect("within limits");
     for _ in 0..3 {
-        assert_eq!(rules.extract(&text, &trawl::Options::default()), a);
+        assert_eq!(rules.extract(&text, &trawl::Options::default()).expect("within limits"), a);
     }
 }
 

@@ -12,6 +12,8 @@ mod extract;
 mod semantics;
 
 mod prefilter;
+// Matching steps grow linearly with the text, for every construct; the step budget.
+mod linearity;
 
 mod engines;
 // The bundled packs' own examples, and every example in docs/LANGUAGE.md.

@@ -192,7 +192,13 @@ fn main() {
         if args.tokenize_only {
             continue;
         }
-        let ex = exec::extract(prog, &doc, &opts, &mut scratch);
+        let ex = match exec::extract(prog, &doc, &opts, &mut scratch) {
+            Ok(ex) => ex,
+            Err(e) => {
+                eprintln!("trawl-bench: document {di}: {e}");
+                continue;
+            }
+        };
         for &id in &ex.output {
             let a = &ex.annotations[id as usize];
             let Origin::Rule { rule, .. } = a.origin else { continue };

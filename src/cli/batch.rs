@@ -72,6 +72,8 @@ pub struct Config<'r> {
     pub stats: Option<StatsFormat>,
     /// Shared with whoever may stop the run.
     pub control: std::sync::Arc<Control>,
+    /// The work one document may cost.
+    pub limits: trawl::Limits,
 }
 
 /// What a run shares with whoever may stop it (a signal handler, or its own
@@ -113,6 +115,8 @@ pub struct Totals {
     pub failed: u64,
     /// Text bytes extracted from.
     pub bytes: u64,
+    /// Matching steps taken (see `trawl::exec::Scratch::steps`).
+    pub steps: u64,
     /// Records per label.
     pub labels: BTreeMap<String, u64>,
     /// The output was closed downstream.
@@ -133,6 +137,7 @@ struct Done {
     out: String,
     failed: bool,
     bytes: u64,
+    steps: u64,
     /// Records per label.
     labels: BTreeMap<String, u64>,
 }
@@ -231,16 +236,16 @@ fn process(cfg: &Config, job: Job, scratch: &mut exec::Scratch) -> Done {
         Ok(t) => t,
         Err((kind, msg)) => {
             eprintln!("trawl: {id}: {msg}");
-            return Done { seq, out: failure(kind, &msg), failed: true, bytes: 0, labels: BTreeMap::new() };
+            return Done { seq, out: failure(kind, &msg), failed: true, bytes: 0, steps: 0, labels: BTreeMap::new() };
         }
     };
-    let opts = Options { anchor: anchor.or(cfg.anchor) };
+    let opts = Options { anchor: anchor.or(cfg.anchor), limits: cfg.limits };
     // Records are serialized one at a time, so a large document costs its
     // annotations and its output text, not a JSON tree per record.
     let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let prog = &cfg.rules.program;
         let doc = exec::document(prog, &text, scratch);
-        let ex = exec::extract(prog, &doc, &opts, scratch);
+        let ex = exec::extract(prog, &doc, &opts, scratch)?;
         let mut out = String::new();
         let mut labels: BTreeMap<String, u64> = BTreeMap::new();
         if cfg.layout == Layout::PerDocument {
@@ -269,15 +274,37 @@ fn process(cfg: &Config, job: Job, scratch: &mut exec::Scratch) -> Done {
         if cfg.layout == Layout::PerDocument {
             out.push_str("]}\n");
         }
-        (out, labels)
+        Ok::<_, exec::Exceeded>((out, labels))
     }));
     match res {
-        Ok((out, labels)) => Done { seq, out, failed: false, bytes: text.len() as u64, labels },
+        Ok(Ok((out, labels))) => {
+            Done { seq, out, failed: false, bytes: text.len() as u64, steps: scratch.steps(), labels }
+        }
+        Ok(Err(e)) => {
+            let msg = e.to_string();
+            eprintln!("trawl: {id}: {msg}");
+            let steps = scratch.steps();
+            Done {
+                seq,
+                out: failure(e.kind(), &msg),
+                failed: true,
+                bytes: text.len() as u64,
+                steps,
+                labels: BTreeMap::new(),
+            }
+        }
         Err(_) => {
             *scratch = exec::Scratch::new();
             let msg = "internal error while extracting; please report it";
             eprintln!("trawl: {id}: {msg}");
-            Done { seq, out: failure("internal", msg), failed: true, bytes: text.len() as u64, labels: BTreeMap::new() }
+            Done {
+                seq,
+                out: failure("internal", msg),
+                failed: true,
+                bytes: text.len() as u64,
+                steps: 0,
+                labels: BTreeMap::new(),
+            }
         }
     }
 }
@@ -325,6 +352,7 @@ impl Progress {
 fn account(t: &mut Totals, d: &Done) {
     t.docs += 1;
     t.bytes += d.bytes;
+    t.steps += d.steps;
     if d.failed {
         t.failed += 1;
     }
@@ -487,7 +515,7 @@ fn print_stats(t: &Totals, elapsed: Duration, f: StatsFormat, threads: usize) {
         StatsFormat::Json => {
             let v = serde_json::json!({"stats": {
                 "documents": t.docs, "errors": t.failed, "records": records, "labels": t.labels,
-                "MB": (mb * 1000.0).round() / 1000.0, "seconds": (secs * 1000.0).round() / 1000.0,
+                "MB": (mb * 1000.0).round() / 1000.0, "steps": t.steps, "seconds": (secs * 1000.0).round() / 1000.0,
                 "MB_per_s": (rate * 100.0).round() / 100.0, "threads": threads,
             }});
             eprintln!("{v}");
@@ -495,6 +523,7 @@ fn print_stats(t: &Totals, elapsed: Duration, f: StatsFormat, threads: usize) {
         StatsFormat::Human => {
             eprintln!("documents: {} ({} with errors)", t.docs, t.failed);
             eprintln!("records:   {records}");
+            eprintln!("steps:     {}", t.steps);
             for (label, n) in &t.labels {
                 eprintln!("  {label:<16} {n}");
             }

@@ -176,6 +176,13 @@ struct ExtractArgs {
     /// Documents larger than this many bytes get an error record.
     #[arg(long, default_value_t = 64 << 20, value_name = "N")]
     max_doc_bytes: u64,
+    /// Matching steps one document may take before it gets a `timeout` error record
+    /// (default: 50 million plus 2,000 per token; see docs/LANGUAGE.md §8).
+    #[arg(long, value_name = "N")]
+    max_steps: Option<u64>,
+    /// Seconds one document may take before it gets a `timeout` error record (default: no limit).
+    #[arg(long, value_name = "SECONDS")]
+    timeout: Option<f64>,
     /// How inputs hold documents: a whole file each, or JSON Lines (one document per line).
     #[arg(long, value_enum, default_value = "text")]
     input_format: InputFormat,
@@ -415,7 +422,7 @@ fn snapshot(args: SnapshotArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    let opts = Options { anchor };
+    let opts = Options { anchor, ..Options::default() };
     let mut scratch = exec::Scratch::new();
     let mut checks = vec![];
     let (mut written, mut unchanged) = (0, 0);
@@ -428,7 +435,13 @@ fn snapshot(args: SnapshotArgs) -> ExitCode {
             }
         };
         let doc = trawl::text::Document::new(&text);
-        let ex = exec::extract(&rules.program, &doc, &opts, &mut scratch);
+        let ex = match exec::extract(&rules.program, &doc, &opts, &mut scratch) {
+            Ok(ex) => ex,
+            Err(e) => {
+                eprintln!("trawl: {}: {e}", d.id);
+                return ExitCode::from(2);
+            }
+        };
         let snap = Snapshot::new(&rules.program, &d.key, &doc, &ex);
         let path = args.store.join(format!("{}.jsonl", d.key));
         let stored = std::fs::read_to_string(&path).ok();
@@ -546,6 +559,14 @@ fn extract(args: ExtractArgs) -> ExitCode {
         eprintln!("trawl: --per-document needs --input-format jsonl and JSON Lines output");
         return ExitCode::from(2);
     }
+    let timeout = match args.timeout {
+        None => None,
+        Some(t) if t > 0.0 && t.is_finite() && t < 1e9 => Some(std::time::Duration::from_secs_f64(t)),
+        Some(t) => {
+            eprintln!("trawl: --timeout: `{t}` is not a number of seconds above 0");
+            return ExitCode::from(2);
+        }
+    };
     let rules = match load_rules(&args.rules) {
         Ok(r) => r,
         Err(e) => return report(&e),
@@ -598,6 +619,7 @@ fn extract(args: ExtractArgs) -> ExitCode {
             StatsArg::Json => batch::StatsFormat::Json,
         }),
         control,
+        limits: trawl::Limits { max_steps: args.max_steps, timeout, ..trawl::Limits::default() },
     };
     let totals = match batch::run(&cfg, &mut sink) {
         Ok(t) => t,

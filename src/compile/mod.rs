@@ -82,16 +82,18 @@ pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
     let mut rules = Vec::with_capacity(set.rules.len());
     for (ri, r) in set.rules.iter().enumerate() {
         let mut insts = vec![Inst::Save(0)];
+        let context_insts = c.context_insts;
         c.pat(&r.pattern, &mut insts, false);
         insts.push(Inst::Save(1));
         insts.push(Inst::Match);
-        if insts.len() > MAX_RULE_INSTS {
+        // Its contexts count too (a pattern cut off at the limit would change meaning).
+        if insts.len() + (c.context_insts - context_insts) > MAX_RULE_INSTS {
             let head = crate::check::head_of(&set.sources, r.span);
             diags.push(
                 Diagnostic::error(
                     head,
                     format!(
-                        "rule `{}` is too large: more than {MAX_RULE_INSTS} instructions after expanding repetitions",
+                        "rule `{}` is too large: more than {MAX_RULE_INSTS} instructions after expanding repetitions (contexts included)",
                         r.name
                     ),
                 )
@@ -378,6 +380,10 @@ struct Compiler {
     test_ids: FxHashMap<String, u32>,
     regex_sources: Vec<(String, bool)>,
     contexts: Vec<ContextProg>,
+    /// Contexts by pattern and direction, so that each is compiled once.
+    context_ids: FxHashMap<String, u32>,
+    /// Instructions of all contexts (mirrors included).
+    context_insts: usize,
     constraints: Vec<Vec<hir::Constraint>>,
     covered: Vec<LabelId>,
 }
@@ -519,18 +525,16 @@ impl Compiler {
                 out.push(Inst::Save(base + 1));
             }
             Pat::Context { negated, after, inner } => {
-                let mut insts = vec![];
-                self.pat(inner, &mut insts, !*after);
-                insts.push(Inst::Match);
-                let one_token = single_token_tests(inner).map(|mut tests| {
-                    if tests.len() == 1 {
-                        self.test_id(&tests.remove(0))
-                    } else {
-                        self.test_id(&Test::Or(tests))
+                // A context in a counted repetition is compiled once, not once per copy.
+                let key = format!("{after}{inner:?}");
+                let id = match self.context_ids.get(&key) {
+                    Some(&id) => id,
+                    None => {
+                        let id = self.context(inner, *after);
+                        self.context_ids.insert(key, id);
+                        id
                     }
-                });
-                let id = self.contexts.len() as u32;
-                self.contexts.push(ContextProg { insts, reverse: !*after, one_token });
+                };
                 out.push(Inst::Context { ctx: id, negated: *negated });
             }
             Pat::Anchor(start) => out.push(if *start { Inst::AssertStart } else { Inst::AssertEnd }),
@@ -543,6 +547,30 @@ impl Compiler {
                 out.push(Inst::Annot { label: *label, cons, slot: NO_SLOT });
             }
         }
+    }
+
+    /// Compiles a context's pattern (and, without a length bound, its mirror).
+    fn context(&mut self, inner: &Pat, after: bool) -> u32 {
+        let mut insts = vec![];
+        self.pat(inner, &mut insts, !after);
+        insts.push(Inst::Match);
+        let one_token = single_token_tests(inner).map(|mut tests| {
+            if tests.len() == 1 {
+                self.test_id(&tests.remove(0))
+            } else {
+                self.test_id(&Test::Or(tests))
+            }
+        });
+        let mirror = (one_token.is_none() && width(inner).1.is_none()).then(|| {
+            let mut m = vec![];
+            self.pat(inner, &mut m, after);
+            m.push(Inst::Match);
+            m
+        });
+        self.context_insts += insts.len() + mirror.as_ref().map_or(0, Vec::len);
+        let id = self.contexts.len() as u32;
+        self.contexts.push(ContextProg { insts, reverse: !after, one_token, mirror });
+        id
     }
 
     fn cons(&mut self, c: &[hir::Constraint]) -> u32 {

@@ -160,6 +160,9 @@ pub struct ContextProg {
     /// When the context is one token passing any of some tests: that test (an `Or` of them),
     /// decided without running the sub-program.
     pub one_token: Option<u32>,
+    /// For a context whose match has no length bound: the same pattern compiled in the
+    /// other direction, which answers the context for every position of a unit in one pass.
+    pub mirror: Option<Vec<Inst>>,
 }
 
 /// What can start a rule's match.

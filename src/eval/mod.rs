@@ -479,8 +479,12 @@ pub fn evaluate(rules: &Rules, docs: &[GoldDoc], cfg: &Config) -> Scores {
     let mut documents = 0;
     for doc in docs.iter().filter(|d| d.selected) {
         documents += 1;
-        let opts = Options { anchor: doc.anchor.or(cfg.anchor) };
-        let records = rules.extract_with(&doc.text, &opts, OffsetUnit::Chars, &mut scratch);
+        let opts = Options { anchor: doc.anchor.or(cfg.anchor), ..Options::default() };
+        // A document over the limits is scored with no records (and said so).
+        let records = rules.extract_with(&doc.text, &opts, OffsetUnit::Chars, &mut scratch).unwrap_or_else(|e| {
+            eprintln!("trawl: {}: {e}; scored with no records", doc.id);
+            vec![]
+        });
         let all: Vec<SysSpan> = records
             .into_iter()
             .map(|r| SysSpan {

@@ -6,7 +6,7 @@ use crate::check::hir::{Form, LexiconId};
 use crate::compile::Program;
 use crate::syntax::ast::Scope;
 use crate::text::{flag, normalize, Document, TokenKind};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Builds a derived lexicon's hits: the forms of the names found so far, wherever they occur.
 pub(super) fn derive(
@@ -36,6 +36,7 @@ pub(super) fn derive(
     }
     let keys: Vec<&str> = s.derive_keys.iter().map(|&(a, b)| &s.derive_keys_text[a as usize..b as usize]).collect();
     let mut forms: Vec<(Vec<String>, String)> = Vec::new();
+    let mut known: FxHashSet<Vec<String>> = FxHashSet::default();
     let src = &labels[d.label.0 as usize];
     for &id in &src.kept {
         let a = &anns[id as usize];
@@ -75,44 +76,42 @@ pub(super) fn derive(
                     vec![caps]
                 }
             };
-            if !forms.iter().any(|(k, _)| *k == f) {
+            if known.insert(f.clone()) {
                 forms.push((f, text.clone()));
             }
         }
     }
+    s.vm.steps += (src.kept.len() + forms.len()) as u64;
     if forms.is_empty() {
         return;
     }
-    let mut by_first: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+    // A trie over the forms' tokens: from each token, one walk as long as the longest form
+    // that matches there (a list of forms per first token would make repeated first names
+    // cost every form at every occurrence).
+    let mut trie = Trie::default();
     // The first bytes forms start with: most tokens are ruled out without hashing their key.
     let mut first_byte = [false; 256];
     for (i, (k, _)) in forms.iter().enumerate() {
-        by_first.entry(k[0].as_str()).or_default().push(i);
+        trie.insert(k, i);
         if let Some(&b) = k[0].as_bytes().first() {
             first_byte[b as usize] = true;
         }
     }
     let label = def.label;
-    let mut seen: Vec<(u32, u32)> = Vec::new();
+    let mut found: Vec<usize> = Vec::new();
     for i in 0..keys.len() {
         if !keys[i].as_bytes().first().is_some_and(|&b| first_byte[b as usize]) {
             continue;
         }
-        let Some(list) = by_first.get(keys[i]) else {
-            continue;
-        };
-        for &fi in list {
+        found.clear();
+        s.vm.steps += trie.walk(&keys[i..], &mut found);
+        // Forms are distinct, so each span has one form.
+        for &fi in &found {
             let (k, source) = &forms[fi];
             let end = i + k.len();
-            if end > keys.len() || keys[i..end].iter().zip(k).any(|(a, b)| a != b) {
+            if unit_of(s, Scope::Sentence, i as u32) != unit_of(s, Scope::Sentence, end as u32 - 1) {
                 continue;
             }
-            if unit_of(s, Scope::Sentence, i as u32) != unit_of(s, Scope::Sentence, end as u32 - 1)
-                || seen.contains(&(i as u32, end as u32))
-            {
-                continue;
-            }
-            seen.push((i as u32, end as u32));
             labels[label.0 as usize].candidates.push(anns.len() as u32);
             labels[label.0 as usize].dirty = true;
             anns.push(Annotation {
@@ -126,5 +125,47 @@ pub(super) fn derive(
                 vetoed: false,
             });
         }
+    }
+}
+
+/// Token sequences by node: children keyed by (node, token key), the forms ending at a node.
+#[derive(Default)]
+struct Trie<'f> {
+    children: FxHashMap<(u32, &'f str), u32>,
+    /// Per node (0 is the root): the form ending there.
+    ends: Vec<Option<usize>>,
+}
+
+impl<'f> Trie<'f> {
+    fn insert(&mut self, form: &'f [String], index: usize) {
+        if self.ends.is_empty() {
+            self.ends.push(None);
+        }
+        let mut node = 0;
+        for k in form {
+            let next = self.ends.len() as u32;
+            node = *self.children.entry((node, k.as_str())).or_insert(next);
+            if node == next {
+                self.ends.push(None);
+            }
+        }
+        self.ends[node as usize].get_or_insert(index);
+    }
+
+    /// The forms that `keys` starts with, shortest first; returns the steps walked.
+    fn walk(&self, keys: &[&str], out: &mut Vec<usize>) -> u64 {
+        let mut node = 0;
+        let mut steps = 1;
+        for k in keys {
+            match self.children.get(&(node, *k)) {
+                Some(&n) => node = n,
+                None => return steps,
+            }
+            steps += 1;
+            if let Some(f) = self.ends[node as usize] {
+                out.push(f);
+            }
+        }
+        steps
     }
 }

@@ -35,7 +35,79 @@ use vm::Vm;
 pub struct Options {
     /// The date relative and year-less dates are resolved against.
     pub anchor: Option<Date>,
+    /// The work one document may cost.
+    pub limits: Limits,
 }
+
+/// The work one document may cost: the last line of defence behind linear
+/// matching (`docs/LANGUAGE.md` §8). Over a limit, [`extract`] stops and
+/// returns [`Exceeded`]; nothing partial is returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Matching steps ([`Scratch::steps`]) per document; `None`: a default that grows with the
+    /// text, [`Limits::DEFAULT_STEPS_BASE`] plus [`Limits::DEFAULT_STEPS_PER_TOKEN`] per token.
+    pub max_steps: Option<u64>,
+    /// Annotations (records, lexicon hits and internal ones) per document.
+    pub max_annotations: u64,
+    /// Wall-clock time per document, checked between rules and units (a safety net:
+    /// unlike the step limit, where it stops depends on the machine).
+    pub timeout: Option<std::time::Duration>,
+}
+
+impl Limits {
+    /// Steps every document may take, whatever its size.
+    pub const DEFAULT_STEPS_BASE: u64 = 50_000_000;
+    /// Further steps per token of the document.
+    pub const DEFAULT_STEPS_PER_TOKEN: u64 = 2_000;
+    /// Annotations a document may have by default (about 1 GiB of them).
+    pub const DEFAULT_MAX_ANNOTATIONS: u64 = 10_000_000;
+
+    /// The step limit for a document of `tokens` tokens.
+    pub fn steps_for(&self, tokens: usize) -> u64 {
+        self.max_steps.unwrap_or_else(|| {
+            Limits::DEFAULT_STEPS_BASE.saturating_add(Limits::DEFAULT_STEPS_PER_TOKEN.saturating_mul(tokens as u64))
+        })
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { max_steps: None, max_annotations: Limits::DEFAULT_MAX_ANNOTATIONS, timeout: None }
+    }
+}
+
+/// Why an extraction stopped before its end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exceeded {
+    /// More matching steps than allowed.
+    Steps(u64),
+    /// More annotations than allowed.
+    Annotations(u64),
+    /// More time than allowed.
+    Time(std::time::Duration),
+}
+
+impl Exceeded {
+    /// The error record's kind: `timeout` for steps and time, `too_large` for annotations.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Exceeded::Steps(_) | Exceeded::Time(_) => "timeout",
+            Exceeded::Annotations(_) => "too_large",
+        }
+    }
+}
+
+impl std::fmt::Display for Exceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Exceeded::Steps(n) => write!(f, "extraction took more than {n} matching steps (--max-steps)"),
+            Exceeded::Annotations(n) => write!(f, "extraction made more than {n} annotations"),
+            Exceeded::Time(t) => write!(f, "extraction took longer than {:.1} s (--timeout)", t.as_secs_f64()),
+        }
+    }
+}
+
+impl std::error::Error for Exceeded {}
 
 /// Where an annotation came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -122,7 +194,7 @@ pub struct Scratch {
     rule_starts: Vec<(u32, u32)>,
     candidates: Vec<u32>,
     vm: Vm,
-    memo: FxHashMap<(u32, u32), bool>,
+    memo: vm::Memo,
     /// Time spent per step of the cascade, when profiling.
     profile: Option<Profile>,
     /// The capitalized tokens of the document, in order.
@@ -137,6 +209,8 @@ pub struct Scratch {
     labels: Vec<LabelState>,
     /// Bits by rule: the literal prefix automaton found a start of it.
     has_starts: Vec<u64>,
+    /// When the document's time runs out (`Limits::timeout`).
+    deadline: Option<std::time::Instant>,
 }
 
 /// A counting sort of `(key, value)` pairs by key, for pairs whose values come
@@ -255,6 +329,13 @@ impl Scratch {
         self.profile = Some(Profile::default());
     }
 
+    /// The matching steps of the last extraction: (instruction, position) pairs visited, threads
+    /// stepped, context passes, derived-lexicon and conflict-resolution work. Deterministic for
+    /// the same rules and text, so tests can check growth without a clock.
+    pub fn steps(&self) -> u64 {
+        self.vm.steps
+    }
+
     /// The time measured since [`Scratch::enable_profile`].
     pub fn profile(&self) -> Option<&Profile> {
         self.profile.as_ref()
@@ -299,10 +380,15 @@ pub fn document<'t>(prog: &Program, text: &'t str, scratch: &mut Scratch) -> Doc
     Document::new(text)
 }
 
-/// Extracts annotations from a document.
-pub fn extract(prog: &Program, doc: &Document, opts: &Options, scratch: &mut Scratch) -> Extraction {
+/// Extracts annotations from a document, within `opts.limits`.
+pub fn extract(prog: &Program, doc: &Document, opts: &Options, scratch: &mut Scratch) -> Result<Extraction, Exceeded> {
     let n = doc.tokens.len();
+    let limits = &opts.limits;
+    scratch.vm.steps = 0;
+    scratch.vm.limit = vm::Budget(limits.steps_for(n));
+    scratch.deadline = limits.timeout.map(|t| std::time::Instant::now() + t);
     prepare(prog, doc, scratch);
+    scratch.vm.steps += n as u64;
     let mut anns: Vec<Annotation> = Vec::new();
     let mut vetoes = Vec::new();
     // Label states are reused across documents (a rule set may have a thousand labels).
@@ -345,6 +431,10 @@ pub fn extract(prog: &Program, doc: &Document, opts: &Options, scratch: &mut Scr
         p.lexicons += t.elapsed();
     }
     for step in &prog.set.order {
+        if let Err(e) = within(limits, scratch, anns.len()) {
+            scratch.labels = labels;
+            return Err(e);
+        }
         let clock = scratch.profile.is_some().then(std::time::Instant::now);
         match *step {
             Step::Rule(r) => {
@@ -360,7 +450,7 @@ pub fn extract(prog: &Program, doc: &Document, opts: &Options, scratch: &mut Scr
                 }
                 let rule = &prog.set.rules[r.0 as usize];
                 for l in &rule.reads {
-                    resolve(prog, doc, &mut anns, &mut labels[l.0 as usize], *l, n);
+                    scratch.vm.steps += resolve(prog, doc, &mut anns, &mut labels[l.0 as usize], *l, n);
                 }
                 run_rule(prog, doc, opts, r, scratch, &mut anns, &mut labels, &mut vetoes);
                 if let (Some(p), Some(t)) = (scratch.profile.as_mut(), clock) {
@@ -372,7 +462,7 @@ pub fn extract(prog: &Program, doc: &Document, opts: &Options, scratch: &mut Scr
             }
             Step::Derive(lex) => {
                 let d = prog.set.lexicons[lex.0 as usize].derived.as_ref().expect("derived");
-                resolve(prog, doc, &mut anns, &mut labels[d.label.0 as usize], d.label, n);
+                scratch.vm.steps += resolve(prog, doc, &mut anns, &mut labels[d.label.0 as usize], d.label, n);
                 derive(prog, doc, lex, scratch, &mut anns, &mut labels);
                 if let (Some(p), Some(t)) = (scratch.profile.as_mut(), clock) {
                     p.derived += t.elapsed();
@@ -380,13 +470,17 @@ pub fn extract(prog: &Program, doc: &Document, opts: &Options, scratch: &mut Scr
             }
         }
     }
+    if let Err(e) = within(limits, scratch, anns.len()) {
+        scratch.labels = labels;
+        return Err(e);
+    }
     let mut output = Vec::new();
     let mut kept = Vec::new();
     for (i, l) in prog.set.labels.iter().enumerate() {
         if l.lexicon.is_some() || labels[i].candidates.is_empty() {
             continue;
         }
-        resolve(prog, doc, &mut anns, &mut labels[i], LabelId(i as u32), n);
+        scratch.vm.steps += resolve(prog, doc, &mut anns, &mut labels[i], LabelId(i as u32), n);
         kept.extend(labels[i].kept.iter().copied());
         if l.output {
             output.extend(labels[i].kept.iter().copied());
@@ -409,7 +503,21 @@ pub fn extract(prog: &Program, doc: &Document, opts: &Options, scratch: &mut Scr
     output.sort_by(|a, b| key(a).cmp(&key(b)));
     kept.sort_by(|a, b| key(a).cmp(&key(b)));
     scratch.labels = labels;
-    Extraction { annotations: anns, output, kept, vetoes }
+    Ok(Extraction { annotations: anns, output, kept, vetoes })
+}
+
+/// Whether the document's work is still within its limits.
+fn within(limits: &Limits, s: &Scratch, annotations: usize) -> Result<(), Exceeded> {
+    if s.vm.exhausted() {
+        return Err(Exceeded::Steps(s.vm.limit.0));
+    }
+    if annotations as u64 > limits.max_annotations {
+        return Err(Exceeded::Annotations(limits.max_annotations));
+    }
+    match (limits.timeout, s.deadline) {
+        (Some(t), Some(d)) if std::time::Instant::now() > d => Err(Exceeded::Time(t)),
+        _ => Ok(()),
+    }
 }
 
 fn prepare(prog: &Program, doc: &Document, s: &mut Scratch) {
@@ -479,6 +587,48 @@ fn prepare(prog: &Program, doc: &Document, s: &mut Scratch) {
     s.derive_keys.clear();
     s.capitalized.clear();
     s.capitalized.extend((0..n as u32).filter(|&i| doc.tokens[i as usize].has(crate::text::flag::CAP)));
+}
+
+/// Marks the candidates of the vetoed labels that overlap a match of rule `r`: with a count of
+/// matched tokens before each token, a candidate overlaps a match when the count grows across it.
+/// O(tokens up to the last match + candidates).
+fn veto(
+    r: RuleId,
+    vetoed: &[LabelId],
+    matches: &[Vec<u32>],
+    anns: &mut [Annotation],
+    labels: &mut [LabelState],
+    log: &mut Vec<(RuleId, LabelId, u32, u32)>,
+    steps: &mut u64,
+) {
+    for m in matches {
+        log.extend(vetoed.iter().map(|&v| (r, v, m[0], m[1])));
+    }
+    let Some(last) = matches.last() else { return };
+    // before[t]: matched tokens before token t (matches do not overlap).
+    let width = last[1] as usize + 1;
+    let mut before = vec![0u32; width];
+    for m in matches {
+        for t in m[0] as usize..m[1] as usize {
+            before[t + 1] = 1;
+        }
+    }
+    for t in 1..width {
+        before[t] += before[t - 1];
+    }
+    *steps += width as u64;
+    let count = |t: u32| before[(t as usize).min(width - 1)];
+    for v in vetoed {
+        let st = &mut labels[v.0 as usize];
+        *steps += st.candidates.len() as u64;
+        for &id in &st.candidates {
+            let a = &mut anns[id as usize];
+            if !a.vetoed && count(a.end) > count(a.start) {
+                a.vetoed = true;
+                st.dirty = true;
+            }
+        }
+    }
 }
 
 /// Whether an annotation of label `l` that survived conflict resolution starts at token `p`.
@@ -579,9 +729,7 @@ fn run_rule(
     if n == 0 {
         return;
     }
-    if !s.memo.is_empty() {
-        s.memo.clear();
-    }
+    s.memo.clear();
     // Candidate start positions.
     let mut cands = std::mem::take(&mut s.candidates);
     cands.clear();
@@ -671,50 +819,31 @@ fn run_rule(
     }
     let mut matches: Vec<Vec<u32>> = Vec::new();
     let mut ci = 0;
+    let mut units = 0u32;
     while ci < cands.len() {
-        let start = cands[ci];
-        let unit = unit_of(s, rule.scope, start);
+        units = units.wrapping_add(1);
+        if s.vm.exhausted() || (units % 1024 == 0 && s.deadline.is_some_and(|d| std::time::Instant::now() > d)) {
+            // `extract` reports it; what this rule found so far is never used.
+            s.vm.steps = s.vm.steps.max(s.vm.limit.0.saturating_add(1));
+            break;
+        }
+        let unit = unit_of(s, rule.scope, cands[ci]);
         let bounds = unit_bounds(doc, rule.scope, unit);
         let end_ci = ci + cands[ci..].partition_point(|&c| c < bounds.1);
-        let found = {
-            let cx = Cx { prog, doc, keys: &s.keys, anns, labels };
-            s.vm.search(&cx, &cr.insts, cr.slots as usize, bounds, &cands[ci..end_ci], &mut s.memo)
-        };
-        match found {
-            Some(slots) => {
-                let (ms, me) = (slots[0], slots[1]);
-                let ok = {
-                    let cx = Cx { prog, doc, keys: &s.keys, anns, labels };
-                    rule.conditions.iter().all(|c| eval(&cx, c, &slots, opts).truthy())
-                };
-                let resume = if ok {
-                    matches.push(slots);
-                    me.max(ms + 1)
-                } else {
-                    ms + 1
-                };
-                ci += cands[ci..].partition_point(|&c| c < resume);
-            }
-            None => ci = end_ci,
-        }
+        let cx = Cx { prog, doc, keys: &s.keys, anns, labels };
+        // The rule's `where`, checked inside the search: a rejected match is a dead end.
+        let mut guard = |slots: &[u32]| rule.conditions.iter().all(|c| eval(&cx, c, slots, opts).truthy());
+        let (insts, nslots) = (&cr.insts, cr.slots as usize);
+        s.vm.search_all(&cx, insts, nslots, bounds, &cands[ci..end_ci], &mut s.memo, &mut guard, &mut matches);
+        ci = end_ci;
     }
     s.candidates = cands;
+    matches.retain(|m| m[1] > m[0]);
+    if !rule.vetoes.is_empty() {
+        veto(r, &rule.vetoes, &matches, anns, labels, vetoes, &mut s.vm.steps);
+    }
     for slots in matches {
         let (ms, me) = (slots[0], slots[1]);
-        if me <= ms {
-            continue;
-        }
-        for v in &rule.vetoes {
-            vetoes.push((r, *v, ms, me));
-            let st = &mut labels[v.0 as usize];
-            for &id in &st.candidates {
-                let a = &mut anns[id as usize];
-                if a.start < me && ms < a.end && !a.vetoed {
-                    a.vetoed = true;
-                    st.dirty = true;
-                }
-            }
-        }
         let captures: Vec<(u32, u32, u32)> = (0..rule.captures.len())
             .filter_map(|i| {
                 let (a, b) = (slots[2 + 3 * i], slots[3 + 3 * i]);

@@ -5,7 +5,8 @@ use crate::check::hir::LabelId;
 use crate::compile::Program;
 use crate::text::Document;
 
-/// Resolves the conflicts of one label, if anything changed since last time.
+/// Resolves the conflicts of one label, if anything changed since last time;
+/// returns the work done (candidates looked at), for the step count.
 ///
 /// Among overlapping annotations of the label, one is kept by this total
 /// order: higher `priority` first, then the longer (in characters), then the
@@ -19,9 +20,9 @@ pub(super) fn resolve(
     st: &mut LabelState,
     label: LabelId,
     n: usize,
-) {
+) -> u64 {
     if !st.dirty {
-        return;
+        return 0;
     }
     st.dirty = false;
     let chars = |a: &Annotation| doc.tokens[a.end as usize - 1].char_end - doc.tokens[a.start as usize].char_start;
@@ -78,4 +79,5 @@ pub(super) fn resolve(
         }
     }
     st.kept = kept;
+    st.candidates.len() as u64
 }

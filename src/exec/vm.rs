@@ -1,14 +1,45 @@
-//! The Pike VM over tokens.
+//! Searching a unit's tokens: a bounded backtracker, and a Pike VM for units too large for it.
 //!
-//! Threads advance in lockstep, one token per step, in priority order; two
-//! threads at the same instruction and position are merged (the first wins),
-//! so a step costs at most one visit per instruction and a search is linear
-//! in the tokens. An annotation reference spans several tokens: the thread
-//! that takes it waits, still in its place in the priority order, until the
-//! step where the annotation ends. Context sub-programs (`before`/`after`) run
-//! anchored at the position asked about, right to left for `before`, and
-//! their answers are memoized per position. The main search of a sentence-sized
-//! unit uses a bounded backtracker instead, which finds the same match.
+//! In: a rule's instructions, the unit's bounds, its candidate starts (sorted)
+//! and a guard (the rule's `where`). Out: every match, left to right, without
+//! overlap, each the leftmost-first one from the earliest start that has one.
+//!
+//! **The backtracker** explores (instruction, position) pairs depth first in
+//! priority order and visits each pair at most once per unit: a pair that was
+//! explored and led to no accepted match leads to none from a later start
+//! either, so the visited bits are kept across all starts and all matches of
+//! the unit. After a match ending at position `e`, only the pairs at `e` can
+//! lie on the accepted path and be reached again, so that one column is
+//! cleared. A search of a unit therefore costs O(instructions × tokens), with
+//! one bit per pair (units up to [`BACKTRACK_BITS`] pairs; the bits of the
+//! pairs touched are cleared afterwards, so a sparse search costs its work).
+//!
+//! **The Pike VM** advances threads in lockstep, one token per step, in
+//! priority order; two threads at the same instruction and position merge (the
+//! first wins), so one search is O(instructions × tokens). It serves units
+//! over [`BACKTRACK_BITS`] pairs; there each further match of the unit starts a
+//! new search, so its bound is O(instructions × tokens × matches), and the
+//! step budget of [`super::Limits`] is what bounds it.
+//!
+//! **A guard** (`where`) is checked where a match is found. A rejected match
+//! is a dead end like any other: the search goes on with the lower-priority
+//! alternatives and later starts, and, as everywhere, a pair already explored
+//! is not explored again (merged paths share their fate).
+//!
+//! An annotation reference spans several tokens: the thread that takes it
+//! waits, still in its place in the priority order, until the step where the
+//! annotation ends.
+//!
+//! **Contexts** (`before`/`after`) are sub-programs run anchored at the
+//! position asked about (right to left for `before`); their answers are
+//! memoized per position. A context whose match has no bound on its length
+//! (a gap, `*`, `+`, an annotation) would cost up to the unit's width per
+//! position, so after a few questions in a unit it is answered for every
+//! position of the unit at once: one pass of its mirror program (compiled in
+//! the other direction) from every position, O(instructions × tokens).
+//!
+//! Every pair visited, thread stepped and context pass is counted in
+//! [`Vm::steps`], which the step budget and the linearity tests read.
 
 use super::{constraints_hold, test_id, Cx};
 use crate::check::hir::LabelId;
@@ -48,6 +79,82 @@ impl Threads {
     }
 }
 
+/// One bit per (instruction, position) pair of a unit; the words set are
+/// remembered so that clearing costs what setting did.
+#[derive(Default)]
+struct Visited {
+    bits: Vec<u64>,
+    touched: Vec<u32>,
+    width: usize,
+}
+
+impl Visited {
+    fn reset(&mut self, insts: usize, width: usize) {
+        for &w in &self.touched {
+            self.bits[w as usize] = 0;
+        }
+        self.touched.clear();
+        let words = (insts * width).div_ceil(64);
+        if self.bits.len() < words {
+            self.bits.resize(words, 0);
+        }
+        self.width = width;
+    }
+
+    /// Marks a pair; false when it was marked already.
+    #[inline]
+    fn insert(&mut self, pc: u32, col: u32) -> bool {
+        let bit = pc as usize * self.width + col as usize;
+        let word = &mut self.bits[bit / 64];
+        let mask = 1 << (bit % 64);
+        if *word & mask != 0 {
+            return false;
+        }
+        if *word == 0 {
+            self.touched.push((bit / 64) as u32);
+        }
+        *word |= mask;
+        true
+    }
+
+    fn clear_column(&mut self, insts: usize, col: u32) {
+        for pc in 0..insts {
+            let bit = pc * self.width + col as usize;
+            self.bits[bit / 64] &= !(1 << (bit % 64));
+        }
+    }
+}
+
+/// Context answers within one unit: per (context, position), and whole-unit
+/// tables for contexts without a length bound.
+#[derive(Default)]
+pub(crate) struct Memo {
+    bounds: (u32, u32),
+    answers: FxHashMap<(u32, u32), bool>,
+    /// Per context: questions asked in this unit, and its table once built.
+    tables: FxHashMap<u32, (u32, Vec<bool>)>,
+}
+
+impl Memo {
+    /// Forgets everything (a new rule, or a new document).
+    pub(crate) fn clear(&mut self) {
+        self.answers.clear();
+        self.tables.clear();
+    }
+
+    /// Makes the memo answer for `bounds` (answers of another unit are dropped).
+    fn enter(&mut self, bounds: (u32, u32)) {
+        if self.bounds != bounds {
+            self.bounds = bounds;
+            self.clear();
+        }
+    }
+}
+
+/// Questions a context without a length bound is answered one by one in a
+/// unit before it is answered for the whole unit at once.
+const QUESTIONS_BEFORE_TABLE: u32 = 4;
+
 enum Frame {
     Explore(u32),
     Restore(u32, u32),
@@ -66,38 +173,73 @@ pub(crate) struct Vm {
     /// Scratch for context sub-programs (nested contexts nest further).
     sub: Option<Box<Vm>>,
     /// The backtracker's visited bits, one per (instruction, position).
-    visited: Vec<u64>,
+    visited: Visited,
     /// The backtracker's choices still to try.
     choices: Vec<Choice>,
     /// Search with the Pike VM only (to test the two engines against each other).
     pub(crate) pike_only: bool,
+    /// Work done: pairs visited, threads stepped, context passes (sub-VMs' included).
+    pub(crate) steps: u64,
+    /// Searches stop (and report nothing) once `steps` passes this.
+    pub(crate) limit: Budget,
+}
+
+/// A step limit; none by default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Budget(pub(crate) u64);
+
+impl Default for Budget {
+    fn default() -> Budget {
+        Budget(u64::MAX)
+    }
 }
 
 impl Vm {
-    /// Finds the leftmost-first match starting at one of `starts` (sorted, all
-    /// inside `bounds`), scanning forward. Returns the match's slots.
-    ///
-    /// Units small enough for a visited bit per (instruction, position) are
-    /// searched by a bounded backtracker (depth first in priority order, each
-    /// pair explored once: the same match as the Pike VM, and still linear);
-    /// larger ones by the Pike VM.
-    pub(crate) fn search(
+    /// Whether the step budget ran out.
+    pub(crate) fn exhausted(&self) -> bool {
+        self.steps > self.limit.0
+    }
+}
+
+/// A rule's `where`: whether a match's slots are accepted.
+pub(crate) type Guard<'g> = &'g mut dyn FnMut(&[u32]) -> bool;
+
+impl Vm {
+    /// Finds every match in a unit, left to right and without overlap: from
+    /// the first of `starts` (sorted, all inside `bounds`) that has a match
+    /// the guard accepts, the leftmost-first one; then again from the first
+    /// start at or after its end (one token later for an empty match).
+    /// Appends each match's slots to `out`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn search_all(
         &mut self,
         cx: &Cx,
         insts: &[Inst],
         nslots: usize,
         bounds: (u32, u32),
         starts: &[u32],
-        memo: &mut FxHashMap<(u32, u32), bool>,
-    ) -> Option<Vec<u32>> {
+        memo: &mut Memo,
+        guard: Guard,
+        out: &mut Vec<Vec<u32>>,
+    ) {
+        memo.enter(bounds);
         let width = (bounds.1 - bounds.0 + 1) as usize;
         let search = Search { insts, nslots, bounds, starts, reverse: false };
-        let found = if !self.pike_only && insts.len() * width <= BACKTRACK_BITS {
-            backtrack(self, cx, search, memo)
-        } else {
-            run(self, cx, search, true, memo)
-        };
-        found.then(|| self.work.clone())
+        if !self.pike_only && insts.len() * width <= BACKTRACK_BITS {
+            backtrack(self, cx, search, memo, Some(guard), Some(out));
+            return;
+        }
+        let mut si = 0;
+        while si < starts.len() {
+            let search = Search { starts: &starts[si..], ..search };
+            if !run(self, cx, search, true, memo, Some(&mut *guard)) || self.exhausted() {
+                return;
+            }
+            let slots = self.work.clone();
+            let resume = slots[1].max(slots[0] + 1);
+            out.push(slots);
+            si += starts[si..].partition_point(|&c| c < resume);
+        }
     }
 }
 
@@ -112,8 +254,9 @@ struct Search<'a> {
     reverse: bool,
 }
 
-/// The most (instruction, position) pairs the backtracker keeps a visited bit for.
-const BACKTRACK_BITS: usize = 1 << 18;
+/// The most (instruction, position) pairs the backtracker keeps a visited bit
+/// for: 16 MiB of bits, reused from unit to unit.
+pub(crate) const BACKTRACK_BITS: usize = 1 << 27;
 
 /// A backtracking choice still to try.
 enum Choice {
@@ -125,19 +268,28 @@ enum Choice {
     Restore(u32, u32),
 }
 
-/// The bounded backtracker behind [`Vm::search`] and context sub-programs (`reverse`: right
-/// to left): leaves the match's slots in `vm.work`.
-fn backtrack(vm: &mut Vm, cx: &Cx, search: Search, memo: &mut FxHashMap<(u32, u32), bool>) -> bool {
+/// The bounded backtracker behind [`Vm::search_all`] and context sub-programs (`reverse`: right
+/// to left). Without `out` it stops at the first accepted match, leaving its slots in `vm.work`;
+/// with `out` it collects every match of the unit (see the module doc for why the visited bits
+/// stay valid from one start and one match to the next).
+fn backtrack(
+    vm: &mut Vm,
+    cx: &Cx,
+    search: Search,
+    memo: &mut Memo,
+    mut guard: Option<Guard>,
+    mut out: Option<&mut Vec<Vec<u32>>>,
+) -> bool {
     let Search { insts, nslots, bounds, starts, reverse } = search;
     let (lo, hi) = bounds;
-    let width = (hi - lo + 1) as usize;
-    let visited = &mut vm.visited;
-    visited.clear();
-    visited.resize((insts.len() * width).div_ceil(64), 0);
+    vm.visited.reset(insts.len(), (hi - lo + 1) as usize);
     let mut slots = std::mem::take(&mut vm.work);
     let mut choices = std::mem::take(&mut vm.choices);
     let mut found = false;
-    'starts: for &start in starts {
+    let mut si = 0;
+    'starts: while si < starts.len() {
+        let start = starts[si];
+        si += 1;
         slots.clear();
         slots.resize(nslots, NO_SLOT);
         choices.clear();
@@ -158,11 +310,14 @@ fn backtrack(vm: &mut Vm, cx: &Cx, search: Search, memo: &mut FxHashMap<(u32, u3
                 }
             };
             loop {
-                let bit = pc as usize * width + (pos - lo) as usize;
-                if visited[bit / 64] & (1 << (bit % 64)) != 0 {
+                if !vm.visited.insert(pc, pos - lo) {
                     break;
                 }
-                visited[bit / 64] |= 1 << (bit % 64);
+                vm.steps += 1;
+                if vm.steps > vm.limit.0 {
+                    found = false;
+                    break 'starts;
+                }
                 match insts[pc as usize] {
                     Inst::Jmp(a) => pc = a,
                     Inst::Split(a, b) => {
@@ -180,7 +335,17 @@ fn backtrack(vm: &mut Vm, cx: &Cx, search: Search, memo: &mut FxHashMap<(u32, u3
                     Inst::AssertEnd if pos == hi => pc += 1,
                     Inst::AssertStart | Inst::AssertEnd => break,
                     Inst::Context { ctx, negated } => {
-                        if context_holds(&mut vm.sub, vm.pike_only, cx, ctx, pos, bounds, memo) == negated {
+                        if context_holds(
+                            &mut vm.sub,
+                            vm.pike_only,
+                            (&mut vm.steps, vm.limit.0),
+                            cx,
+                            ctx,
+                            pos,
+                            bounds,
+                            memo,
+                        ) == negated
+                        {
                             break;
                         }
                         pc += 1;
@@ -195,8 +360,20 @@ fn backtrack(vm: &mut Vm, cx: &Cx, search: Search, memo: &mut FxHashMap<(u32, u3
                         pos = next;
                     }
                     Inst::Match => {
+                        if guard.as_mut().is_some_and(|g| !g(&slots)) {
+                            break;
+                        }
                         found = true;
-                        break 'starts;
+                        let Some(out) = out.as_mut() else { break 'starts };
+                        let (ms, me) = (slots[0], slots[1]);
+                        out.push(slots.clone());
+                        // The accepted path ends at `me`: its pairs there may be reached again.
+                        if me > ms {
+                            vm.visited.clear_column(insts.len(), me - lo);
+                        }
+                        let resume = me.max(ms + 1);
+                        si += starts[si..].partition_point(|&c| c < resume);
+                        continue 'starts;
                     }
                     Inst::Annot { label, cons, slot } => {
                         // In priority order, so pushed reversed: the first is tried first.
@@ -216,10 +393,11 @@ fn backtrack(vm: &mut Vm, cx: &Cx, search: Search, memo: &mut FxHashMap<(u32, u3
     found
 }
 
-/// The shared engine. With `leftmost` it runs the main search and leaves the
+/// The Pike VM. With `leftmost` it runs the main search and leaves the
 /// match's slots in `vm.work`; without, it answers whether the (anchored,
-/// single-start) program matches at all.
-fn run(vm: &mut Vm, cx: &Cx, search: Search, leftmost: bool, memo: &mut FxHashMap<(u32, u32), bool>) -> bool {
+/// single-start) program matches at all. A match the guard rejects lets
+/// the lower-priority threads go on.
+fn run(vm: &mut Vm, cx: &Cx, search: Search, leftmost: bool, memo: &mut Memo, mut guard: Option<Guard>) -> bool {
     let Search { insts, nslots, bounds, starts, reverse } = search;
     let (lo, hi) = bounds;
     let Some(&first) = starts.first() else { return false };
@@ -250,6 +428,12 @@ fn run(vm: &mut Vm, cx: &Cx, search: Search, leftmost: bool, memo: &mut FxHashMa
         vm.nlist.reset(insts.len());
         let clist = std::mem::take(&mut vm.clist);
         let mut stop = false;
+        vm.steps += clist.list.len() as u64 + 1;
+        if vm.steps > vm.limit.0 {
+            vm.clist = clist;
+            matched = false;
+            break;
+        }
         for (k, &(pc, wait)) in clist.list.iter().enumerate() {
             let slots = &clist.slots[k * nslots..(k + 1) * nslots];
             if wait != ACTIVE {
@@ -274,6 +458,9 @@ fn run(vm: &mut Vm, cx: &Cx, search: Search, leftmost: bool, memo: &mut FxHashMa
                     }
                 }
                 Inst::Match => {
+                    if guard.as_mut().is_some_and(|g| !g(slots)) {
+                        continue;
+                    }
                     matched = true;
                     best.clear();
                     best.extend_from_slice(slots);
@@ -327,15 +514,18 @@ fn annotations_at<'a>(
 }
 
 /// Whether context sub-program `ctx` matches at `pos`: decided by its one-token test when it
-/// has one, else run (with `sub` as its VM) and memoized per position.
+/// has one; else memoized per position, run with `sub` as its VM, or, for a context without a
+/// length bound asked about often in this unit, read from a table of the whole unit.
+#[allow(clippy::too_many_arguments)]
 fn context_holds(
     sub: &mut Option<Box<Vm>>,
     pike_only: bool,
+    (steps, limit): (&mut u64, u64),
     cx: &Cx,
     ctx: u32,
     pos: u32,
     bounds: (u32, u32),
-    memo: &mut FxHashMap<(u32, u32), bool>,
+    memo: &mut Memo,
 ) -> bool {
     let context = &cx.prog.contexts[ctx as usize];
     if let Some(t) = context.one_token {
@@ -343,22 +533,105 @@ fn context_holds(
         let at = if context.reverse { pos.checked_sub(1).filter(|&p| p >= bounds.0) } else { Some(pos) };
         return at.is_some_and(|p| p < bounds.1 && test_id(cx, t, p as usize));
     }
-    if let Some(&v) = memo.get(&(ctx, pos)) {
+    memo.enter(bounds);
+    if let Some(&v) = memo.answers.get(&(ctx, pos)) {
         return v;
     }
     let mut vm = sub.take().unwrap_or_default();
     vm.pike_only = pike_only;
+    vm.steps = 0;
+    vm.limit = Budget(limit.saturating_sub(*steps));
+    let v = match &context.mirror {
+        Some(mirror) => {
+            let (asked, table) = memo.tables.entry(ctx).or_default();
+            *asked += 1;
+            if table.is_empty() && *asked > QUESTIONS_BEFORE_TABLE {
+                let t = scan_all(&mut vm, cx, mirror, bounds, !context.reverse, memo);
+                memo.tables.entry(ctx).or_default().1 = t;
+            }
+            match memo.tables.get(&ctx) {
+                Some((_, t)) if !t.is_empty() => t[(pos - bounds.0) as usize],
+                _ => run_context(&mut vm, cx, &context.insts, context.reverse, pos, bounds, memo),
+            }
+        }
+        None => run_context(&mut vm, cx, &context.insts, context.reverse, pos, bounds, memo),
+    };
+    *steps += std::mem::take(&mut vm.steps);
+    *sub = Some(vm);
+    memo.answers.insert((ctx, pos), v);
+    v
+}
+
+/// Runs a context sub-program anchored at `pos`.
+fn run_context(
+    vm: &mut Vm,
+    cx: &Cx,
+    insts: &[Inst],
+    reverse: bool,
+    pos: u32,
+    bounds: (u32, u32),
+    memo: &mut Memo,
+) -> bool {
     let width = (bounds.1 - bounds.0 + 1) as usize;
     let starts = [pos];
-    let search = Search { insts: &context.insts, nslots: 0, bounds, starts: &starts, reverse: context.reverse };
-    let v = if !pike_only && context.insts.len() * width <= BACKTRACK_BITS {
-        backtrack(&mut vm, cx, search, memo)
+    let search = Search { insts, nslots: 0, bounds, starts: &starts, reverse };
+    if !vm.pike_only && insts.len() * width <= BACKTRACK_BITS {
+        backtrack(vm, cx, search, memo, None, None)
     } else {
-        run(&mut vm, cx, search, false, memo)
-    };
-    *sub = Some(vm);
-    memo.insert((ctx, pos), v);
-    v
+        run(vm, cx, search, false, memo, None)
+    }
+}
+
+/// Every position of the unit where a context holds, in one pass of its
+/// mirror program (`reverse`: the pass runs right to left): a thread starts at
+/// every position, threads at one instruction merge, and a position is marked
+/// where some thread reaches `Match`. O(instructions × tokens).
+fn scan_all(vm: &mut Vm, cx: &Cx, insts: &[Inst], bounds: (u32, u32), reverse: bool, memo: &mut Memo) -> Vec<bool> {
+    let (lo, hi) = bounds;
+    let mut table = vec![false; (hi - lo + 1) as usize];
+    vm.clist.reset(insts.len());
+    vm.nlist.reset(insts.len());
+    let mut tmp: Vec<u32> = Vec::new();
+    let mut pos = if reverse { hi } else { lo };
+    loop {
+        add(vm, cx, insts, &mut tmp, 0, pos, bounds, reverse, memo, true);
+        let can_step = if reverse { pos > lo } else { pos < hi };
+        let next = if reverse { pos.wrapping_sub(1) } else { pos + 1 };
+        vm.nlist.reset(insts.len());
+        let clist = std::mem::take(&mut vm.clist);
+        vm.steps += clist.list.len() as u64 + 1;
+        if vm.steps > vm.limit.0 {
+            vm.clist = clist;
+            break;
+        }
+        for &(pc, wait) in &clist.list {
+            if wait != ACTIVE {
+                if wait == next {
+                    add(vm, cx, insts, &mut tmp, pc, next, bounds, reverse, memo, false);
+                } else {
+                    vm.nlist.push(pc, wait, &[]);
+                }
+                continue;
+            }
+            match insts[pc as usize] {
+                Inst::Token(t) => {
+                    let tok = if reverse { next } else { pos } as usize;
+                    if can_step && test_id(cx, t, tok) {
+                        add(vm, cx, insts, &mut tmp, pc + 1, next, bounds, reverse, memo, false);
+                    }
+                }
+                Inst::Match => table[(pos - lo) as usize] = true,
+                _ => unreachable!("only consuming instructions are queued"),
+            }
+        }
+        vm.clist = clist;
+        std::mem::swap(&mut vm.clist, &mut vm.nlist);
+        if !can_step {
+            break;
+        }
+        pos = next;
+    }
+    table
 }
 
 /// Adds the thread at `pc` and everything reachable from it without
@@ -373,13 +646,14 @@ fn add(
     pos: u32,
     bounds: (u32, u32),
     reverse: bool,
-    memo: &mut FxHashMap<(u32, u32), bool>,
+    memo: &mut Memo,
     into_clist: bool,
 ) {
     let mut stack = std::mem::take(&mut vm.stack);
     stack.clear();
     stack.push(Frame::Explore(pc));
     while let Some(f) = stack.pop() {
+        vm.steps += 1;
         let pc = match f {
             Frame::Restore(slot, old) => {
                 work[slot as usize] = old;
@@ -416,7 +690,9 @@ fn add(
                 }
             }
             Inst::Context { ctx, negated } => {
-                if context_holds(&mut vm.sub, vm.pike_only, cx, ctx, pos, bounds, memo) != negated {
+                if context_holds(&mut vm.sub, vm.pike_only, (&mut vm.steps, vm.limit.0), cx, ctx, pos, bounds, memo)
+                    != negated
+                {
                     stack.push(Frame::Explore(pc + 1));
                 }
             }

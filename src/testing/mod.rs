@@ -17,7 +17,7 @@
 
 pub mod report;
 
-use crate::exec::{self, Extraction, Origin};
+use crate::exec::{self, Exceeded, Extraction, Origin};
 use crate::output::{self, OffsetUnit, Record};
 use crate::syntax::ast::{Example, ExpectValue};
 use crate::text::Document;
@@ -63,6 +63,8 @@ pub enum Problem {
         /// How many characters were put before.
         by: usize,
     },
+    /// Extraction stopped at a limit (see [`crate::exec::Limits`]).
+    Exceeded(String),
 }
 
 /// What came of one example.
@@ -145,14 +147,21 @@ pub fn run_examples(rules: &Rules) -> Vec<Outcome> {
     let mut out = vec![];
     for (ri, rule) in prog.set.rules.iter().enumerate() {
         for ex in &rule.examples {
-            let actual = rule_records(rules, ri as u32, &ex.text.value, &mut scratch);
-            let mut problems = compare(ex, &actual);
-            let shifted = rule_records(rules, ri as u32, &format!("{SHIFT_PREFIX}{}", ex.text.value), &mut scratch);
-            let n = SHIFT_PREFIX.chars().count();
-            let moved: Vec<Record> = actual.iter().map(|r| shift(r, n)).collect();
-            if shifted != moved {
-                problems.push(Problem::Shift { by: n });
-            }
+            let shifted_text = format!("{SHIFT_PREFIX}{}", ex.text.value);
+            let both = rule_records(rules, ri as u32, &ex.text.value, &mut scratch)
+                .and_then(|a| Ok((a, rule_records(rules, ri as u32, &shifted_text, &mut scratch)?)));
+            let problems = match both {
+                Ok((actual, shifted)) => {
+                    let mut problems = compare(ex, &actual);
+                    let n = SHIFT_PREFIX.chars().count();
+                    let moved: Vec<Record> = actual.iter().map(|r| shift(r, n)).collect();
+                    if shifted != moved {
+                        problems.push(Problem::Shift { by: n });
+                    }
+                    problems
+                }
+                Err(e) => vec![Problem::Exceeded(e.to_string())],
+            };
             let status = match (ex.todo, problems.is_empty()) {
                 (false, true) => Status::Pass,
                 (false, false) => Status::Fail(problems),
@@ -174,9 +183,9 @@ pub fn run_examples(rules: &Rules) -> Vec<Outcome> {
 }
 
 /// What one rule emits (and vetoes) in a text, after conflict resolution.
-fn rule_records(rules: &Rules, rule: u32, text: &str, scratch: &mut exec::Scratch) -> Vec<Record> {
+fn rule_records(rules: &Rules, rule: u32, text: &str, scratch: &mut exec::Scratch) -> Result<Vec<Record>, Exceeded> {
     let doc = Document::new(text);
-    let ex = exec::extract(&rules.program, &doc, &Options::default(), scratch);
+    let ex = exec::extract(&rules.program, &doc, &Options::default(), scratch)?;
     let mine: Vec<u32> = ex
         .kept
         .iter()
@@ -192,7 +201,7 @@ fn rule_records(rules: &Rules, rule: u32, text: &str, scratch: &mut exec::Scratc
     let only = Extraction { annotations: ex.annotations, output: mine, kept: vec![], vetoes: vec![] };
     let mut records = output::records(&rules.program, &doc, &only, OffsetUnit::Chars);
     records.extend(vetoed);
-    records
+    Ok(records)
 }
 
 fn shift(r: &Record, n: usize) -> Record {

@@ -65,6 +65,7 @@ pub fn problem_lines(problems: &[Problem], style: Style) -> Vec<String> {
             Problem::Shift { by } => {
                 style.yellow(&format!("~ spans do not move by {by} characters when text is put before the example"))
             }
+            Problem::Exceeded(why) => style.red(&format!("! {why}")),
         })
         .collect()
 }
