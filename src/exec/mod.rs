@@ -6,9 +6,13 @@
 //! document), only from positions where its first element can match, and
 //! finds matches left to right, without overlap, preferring at each start what
 //! the pattern prefers (alternatives in order, greedy or lazy repetition),
-//! with a bounded backtracker or a Pike VM (see `vm`): time is linear in the
-//! tokens for any pattern. Before a rule reads a label, that label's conflicts
-//! are resolved (see the `resolve` module).
+//! with a bounded backtracker or a Pike VM (see `vm`): a rule of m
+//! instructions costs O(m × tokens) on a unit, whatever its pattern, `where`,
+//! contexts and number of matches (`docs/LANGUAGE.md` §8 says where the bound
+//! is enforced). Every step is counted ([`Scratch::steps`]); over the
+//! document's [`Limits`], extraction returns [`Exceeded`] and nothing else.
+//! Before a rule reads a label, that label's conflicts are resolved (see the
+//! `resolve` module); vetoes mark candidates with one count of matched tokens.
 //! All mutable state lives in a [`Scratch`], one per thread.
 
 mod derive;
