@@ -226,3 +226,130 @@ fn a_document_over_the_step_budget_gets_an_error_record() {
     assert_eq!(lines[1]["error"]["kind"], "timeout", "{}", lines[1]);
     assert!(lines[1]["error"]["message"].as_str().expect("message").contains("--max-steps"));
 }
+
+/// Runs `trawl extract` on a folder with extra arguments; returns (exit code, records by doc id).
+fn extract_folder(dir: &std::path::Path, extra: &[&str]) -> (i32, Vec<(String, String)>) {
+    let mut args = vec!["extract", "--threads", "2"];
+    args.extend(extra);
+    let d = dir.to_str().expect("path").to_string();
+    args.push(&d);
+    let child = trawl().args(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let out = wait_or_kill(child, 30, "folder");
+    let recs = std::str::from_utf8(&out.stdout)
+        .expect("utf8")
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json"))
+        .map(|v| {
+            let doc = v["doc"].as_str().expect("doc").strip_prefix(&d).unwrap_or("?").to_string();
+            let what = if v.get("error").is_some() {
+                format!("error {}", v["error"]["kind"].as_str().unwrap_or("?"))
+            } else {
+                v["text"].as_str().unwrap_or("?").to_string()
+            };
+            (doc, what)
+        })
+        .collect();
+    (out.status.code().unwrap_or(-1), recs)
+}
+
+/// A FIFO, symbolic links (one to a file, two loops) and hidden files in a folder.
+#[test]
+fn folders_skip_what_is_not_a_document_and_never_loop() {
+    let dir = temp_dir("walk");
+    std::fs::create_dir_all(dir.join("sub/deeper")).expect("mkdir");
+    std::fs::write(dir.join("a.txt"), "Talks in Paris.").expect("write");
+    std::fs::write(dir.join("sub/deeper/b.txt"), "Talks in Tokyo.").expect("write");
+    std::fs::write(dir.join(".hidden.txt"), "Talks in Rome.").expect("write");
+    let mkfifo = Command::new("mkfifo").arg(dir.join("pipe")).status();
+    let fifo = mkfifo.is_ok_and(|s| s.success());
+    std::os::unix::fs::symlink(dir.join("a.txt"), dir.join("link.txt")).expect("symlink");
+    std::os::unix::fs::symlink(&dir, dir.join("sub/loop1")).expect("symlink");
+    std::os::unix::fs::symlink(dir.join("sub"), dir.join("sub/deeper/loop2")).expect("symlink");
+    let (code, recs) = extract_folder(&dir, &[]);
+    let mut want = vec![("/a.txt".to_string(), "Paris".to_string())];
+    if fifo {
+        want.push(("/pipe".into(), "error not_a_file".into()));
+    }
+    want.push(("/sub/deeper/b.txt".into(), "Tokyo".into()));
+    assert_eq!(recs, want);
+    assert_eq!(code, if fifo { 1 } else { 0 });
+    // Followed: the link to a file is a document; each loop is one error record, nothing repeats.
+    let (_, recs) = extract_folder(&dir, &["--follow", "--hidden"]);
+    let texts: Vec<&str> =
+        recs.iter().map(|(d, w)| if w.starts_with("error") { w.as_str() } else { d.as_str() }).collect();
+    let mut expected = vec!["/.hidden.txt", "/a.txt", "/link.txt"];
+    if fifo {
+        expected.push("error not_a_file");
+    }
+    expected.extend(["/sub/deeper/b.txt", "error unreadable", "error unreadable"]);
+    assert_eq!(texts, expected, "{recs:?}");
+}
+
+/// An unreadable sub-folder is an error record; the rest of the walk goes on.
+#[test]
+fn an_unreadable_folder_is_an_error_record() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir("unreadable");
+    std::fs::create_dir_all(dir.join("closed")).expect("mkdir");
+    std::fs::write(dir.join("closed/x.txt"), "Talks in Rome.").expect("write");
+    std::fs::write(dir.join("open.txt"), "Talks in Paris.").expect("write");
+    std::fs::set_permissions(dir.join("closed"), std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    if std::fs::read_dir(dir.join("closed")).is_ok() {
+        eprintln!("an_unreadable_folder_is_an_error_record: this user reads any folder (root); skipped");
+        let _ = std::fs::set_permissions(dir.join("closed"), std::fs::Permissions::from_mode(0o755));
+        return;
+    }
+    let (code, recs) = extract_folder(&dir, &[]);
+    let _ = std::fs::set_permissions(dir.join("closed"), std::fs::Permissions::from_mode(0o755));
+    assert_eq!(code, 1);
+    assert_eq!(recs, [("/closed".into(), "error unreadable".into()), ("/open.txt".into(), "Paris".into())]);
+}
+
+/// Byte-order marks: the same offsets in text and JSON Lines mode (counted after the mark);
+/// UTF-16 with a mark is decoded.
+#[test]
+fn byte_order_marks_and_utf16() {
+    let dir = temp_dir("bom");
+    let text = "Talks in Paris.";
+    let utf8 = [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat();
+    let le: Vec<u8> = [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(|u| u.to_le_bytes())).collect();
+    let be: Vec<u8> = [0xFE, 0xFF].into_iter().chain(text.encode_utf16().flat_map(|u| u.to_be_bytes())).collect();
+    std::fs::write(dir.join("a-utf8.txt"), &utf8).expect("write");
+    std::fs::write(dir.join("b-utf16le.txt"), &le).expect("write");
+    std::fs::write(dir.join("c-utf16be.txt"), &be).expect("write");
+    let jsonl = [b"\xEF\xBB\xBF".as_slice(), br#"{"id": "j", "text": "Talks in Paris."}"#, b"\n"].concat();
+    std::fs::write(dir.join("docs.jsonl"), &jsonl).expect("write");
+    let offsets = |args: &[&str]| -> Vec<(i64, i64)> {
+        let child = trawl().args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+        let out = wait_or_kill(child, 20, "bom");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        std::str::from_utf8(&out.stdout)
+            .expect("utf8")
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json"))
+            .map(|v| (v["start"].as_i64().expect("start"), v["end"].as_i64().expect("end")))
+            .collect()
+    };
+    let d = dir.to_str().expect("path");
+    assert_eq!(offsets(&["extract", "--include", "*.txt", d]), [(9, 14), (9, 14), (9, 14)]);
+    let j = dir.join("docs.jsonl");
+    assert_eq!(offsets(&["extract", "--input-format", "jsonl", j.to_str().expect("path")]), [(9, 14)]);
+}
+
+/// File names that are not UTF-8 get distinct, escaped ids.
+#[test]
+fn non_utf8_file_names_get_distinct_ids() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = temp_dir("names");
+    let names: [&[u8]; 3] = [b"caf\xe9.txt", b"caf\xe8.txt", b"caf\\xe9.txt"];
+    for n in names {
+        if std::fs::write(dir.join(std::ffi::OsStr::from_bytes(n)), "Talks in Paris.").is_err() {
+            eprintln!("non_utf8_file_names_get_distinct_ids: this file system refuses such names; skipped");
+            return;
+        }
+    }
+    let (code, recs) = extract_folder(&dir, &[]);
+    assert_eq!(code, 0);
+    let ids: Vec<&str> = recs.iter().map(|(d, _)| d.as_str()).collect();
+    assert_eq!(ids, ["/caf\\\\xe9.txt", "/caf\\xe8.txt", "/caf\\xe9.txt"]);
+}

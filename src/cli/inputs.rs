@@ -20,12 +20,15 @@ pub enum Input {
     Stdin,
     /// A file.
     File(PathBuf),
+    /// An entry of a folder that cannot be read as a document (a FIFO, a
+    /// socket, a device, a symlink loop, an unreadable folder): an error record.
+    Skipped(DocError),
 }
 
 /// One input named on the command line, after folders are expanded.
 #[derive(Debug, Clone)]
 pub struct Source {
-    /// Its id in records: the path as given (`-` for standard input).
+    /// Its id in records: the path as given (`-` for standard input), escaped by [`path_id`].
     pub id: String,
     /// Its key in a snapshot store: the path below the folder given, or the file name.
     pub key: String,
@@ -35,8 +38,33 @@ pub struct Source {
     pub size: Option<u64>,
 }
 
-/// Expands the command line's paths into sources, filtered by globs.
-pub fn collect(paths: &[PathBuf], include: &[String], exclude: &[String]) -> Result<Vec<Source>, String> {
+/// How folders are walked.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Walk {
+    /// Follow symbolic links (loops are detected and reported); otherwise links are skipped.
+    pub follow: bool,
+    /// Read hidden files and folders (names starting with `.`); otherwise they are skipped.
+    pub hidden: bool,
+}
+
+/// A path as an id: its text, with `\` doubled and every byte that is not
+/// UTF-8 written `\xNN`, so that two different paths never share an id.
+pub fn path_id(p: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::new();
+    for chunk in p.as_os_str().as_bytes().utf8_chunks() {
+        out.push_str(&chunk.valid().replace('\\', "\\\\"));
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+/// Expands the command line's paths into sources, filtered by globs. Folders
+/// are walked in sorted order; an entry that cannot be read becomes a source
+/// that is an error record, and the walk goes on.
+pub fn collect(paths: &[PathBuf], include: &[String], exclude: &[String], how: Walk) -> Result<Vec<Source>, String> {
     let set = |globs: &[String]| -> Result<Option<GlobSet>, String> {
         if globs.is_empty() {
             return Ok(None);
@@ -58,33 +86,81 @@ pub fn collect(paths: &[PathBuf], include: &[String], exclude: &[String]) -> Res
         if p.as_os_str() == "-" {
             out.push(Source { id: "-".into(), key: "stdin".into(), input: Input::Stdin, size: None });
         } else if p.is_dir() {
-            let mut files = Vec::new();
-            walk(p, &mut files).map_err(|e| format!("{}: {e}", p.display()))?;
-            files.sort();
-            for f in files {
-                let key = f.strip_prefix(p).unwrap_or(&f).to_string_lossy().replace('\\', "/");
-                if keep(&key) {
-                    let size = std::fs::metadata(&f).ok().map(|m| m.len());
-                    out.push(Source { id: f.display().to_string(), key, input: Input::File(f), size });
-                }
-            }
+            walk_folder(p, how, &keep, &mut out);
         } else {
-            let key = p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().to_string());
+            let key = p.file_name().map_or_else(|| path_id(p), |n| path_id(Path::new(n)));
             let size = std::fs::metadata(p).ok().map(|m| m.len());
-            out.push(Source { id: p.display().to_string(), key, input: Input::File(p.clone()), size });
+            out.push(Source { id: path_id(p), key, input: Input::File(p.clone()), size });
         }
     }
     Ok(out)
 }
 
-/// All files below a folder.
-pub fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let p = entry?.path();
-        if p.is_dir() {
-            walk(&p, out)?;
+/// The documents of one folder, in sorted order.
+fn walk_folder(root: &Path, how: Walk, keep: &dyn Fn(&str) -> bool, out: &mut Vec<Source>) {
+    let hidden = |e: &walkdir::DirEntry| e.depth() > 0 && e.file_name().as_encoded_bytes().starts_with(b".");
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(how.follow)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| how.hidden || !hidden(e));
+    let key_of = |p: &Path| path_id(p.strip_prefix(root).unwrap_or(p));
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e.path().unwrap_or(root).to_path_buf();
+                let why = if e.loop_ancestor().is_some() {
+                    "a symbolic link loop".to_string()
+                } else {
+                    e.io_error().map_or_else(|| e.to_string(), trawl::check::load::io_message)
+                };
+                let key = key_of(&path);
+                if keep(&key) {
+                    let input = Input::Skipped(("unreadable", format!("cannot read: {why}")));
+                    out.push(Source { id: path_id(&path), key, input, size: None });
+                }
+                continue;
+            }
+        };
+        let ft = entry.file_type();
+        if ft.is_dir() || (ft.is_symlink() && !how.follow) {
+            continue;
+        }
+        let key = key_of(entry.path());
+        if !keep(&key) {
+            continue;
+        }
+        let id = path_id(entry.path());
+        let input = if ft.is_file() {
+            Input::File(entry.path().to_path_buf())
         } else {
-            out.push(p);
+            Input::Skipped(("not_a_file", format!("skipped: {}", kind_of(&ft))))
+        };
+        let size = entry.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+        out.push(Source { id, key, input, size });
+    }
+}
+
+fn kind_of(ft: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if ft.is_fifo() {
+        "a FIFO"
+    } else if ft.is_socket() {
+        "a socket"
+    } else if ft.is_block_device() || ft.is_char_device() {
+        "a device"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// All files below a folder (for the snapshot store, which trawl itself writes).
+pub fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.map_err(io::Error::other)?;
+        if entry.file_type().is_file() {
+            out.push(entry.into_path());
         }
     }
     Ok(())
@@ -93,20 +169,41 @@ pub fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
 /// Why a document could not be processed: a kind (for the error record) and a message.
 pub type DocError = (&'static str, String);
 
-/// Checks and decodes a document's bytes: not binary, UTF-8 (a BOM is dropped).
+/// Checks and decodes a document's bytes: a UTF-8 byte-order mark is dropped
+/// (offsets count from after it); UTF-16 with a byte-order mark is decoded;
+/// otherwise the bytes must be UTF-8 without a NUL byte.
 pub fn decode(bytes: Vec<u8>, max: u64) -> Result<String, DocError> {
     if bytes.len() as u64 > max {
         return Err(("too_large", format!("larger than --max-doc-bytes ({max})")));
     }
-    if let Some(i) = memchr0(&bytes) {
-        return Err(("binary", format!("binary content (NUL byte at offset {i})")));
+    let utf16 = match bytes.get(..2) {
+        Some([0xFF, 0xFE]) => Some(encoding_rs::UTF_16LE),
+        Some([0xFE, 0xFF]) => Some(encoding_rs::UTF_16BE),
+        _ => None,
+    };
+    if let Some(enc) = utf16 {
+        return match enc.decode_without_bom_handling_and_without_replacement(&bytes[2..]) {
+            Some(text) => check_text(text.into_owned()),
+            None => Err(("invalid_utf16", format!("invalid {} after its byte-order mark", enc.name()))),
+        };
     }
     let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
         Some(rest) => rest.to_vec(),
         None => bytes,
     };
+    if let Some(i) = memchr0(&bytes) {
+        return Err(("binary", format!("binary content (NUL byte at offset {i})")));
+    }
     String::from_utf8(bytes)
         .map_err(|e| ("invalid_utf8", format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to())))
+}
+
+/// A decoded text must not hold NUL characters either.
+fn check_text(text: String) -> Result<String, DocError> {
+    match text.find('\0') {
+        Some(i) => Err(("binary", format!("binary content (NUL character at byte {i} of the decoded text)"))),
+        None => Ok(text),
+    }
 }
 
 fn memchr0(b: &[u8]) -> Option<usize> {
@@ -119,6 +216,7 @@ pub fn read_whole(input: &Input, max: u64) -> Result<String, DocError> {
     let res = match input {
         Input::Stdin => io::stdin().lock().take(max + 1).read_to_end(&mut bytes),
         Input::File(p) => std::fs::File::open(p).and_then(|f| f.take(max + 1).read_to_end(&mut bytes)),
+        Input::Skipped(e) => return Err(e.clone()),
     };
     if let Err(e) = res {
         return Err(("unreadable", e.to_string()));
@@ -183,6 +281,7 @@ impl JsonlReader {
         let inner: Box<dyn Read + Send> = match &src.input {
             Input::Stdin => Box::new(io::stdin()),
             Input::File(p) => Box::new(std::fs::File::open(p)?),
+            Input::Skipped((_, msg)) => return Err(io::Error::other(msg.clone())),
         };
         let reader = BufReader::with_capacity(1 << 16, inner);
         Ok(JsonlReader {
@@ -270,6 +369,10 @@ impl JsonlReader {
             self.line += 1;
             if buf.last() == Some(&b'\r') {
                 buf.pop();
+            }
+            // A byte-order mark is not part of the first document.
+            if self.line == 1 && buf.starts_with(b"\xEF\xBB\xBF") {
+                buf.drain(..3);
             }
             if !fits {
                 return Some(

@@ -204,6 +204,12 @@ struct ExtractArgs {
     /// In folders, skip files whose path (below the folder) or name matches (repeatable).
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
+    /// In folders, follow symbolic links (a loop gets an error record); without it links are skipped.
+    #[arg(long)]
+    follow: bool,
+    /// In folders, read hidden files and folders (names starting with `.`), skipped without it.
+    #[arg(long)]
+    hidden: bool,
     /// Worker threads, 1 to 1024 (default: the number of cores).
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     threads: Option<u16>,
@@ -405,7 +411,7 @@ fn snapshot(args: SnapshotArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return report(&e),
     };
-    let docs = match inputs::collect(&args.inputs, &[], &[]) {
+    let docs = match inputs::collect(&args.inputs, &[], &[], inputs::Walk::default()) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("trawl: {e}");
@@ -571,7 +577,8 @@ fn extract(args: ExtractArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return report(&e),
     };
-    let sources = match inputs::collect(&args.inputs, &args.include, &args.exclude) {
+    let how = inputs::Walk { follow: args.follow, hidden: args.hidden };
+    let sources = match inputs::collect(&args.inputs, &args.include, &args.exclude, how) {
         Ok(i) => i,
         Err(e) => {
             eprintln!("trawl: {e}");
