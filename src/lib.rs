@@ -101,7 +101,7 @@ impl Rules {
     pub fn from_source(name: &str, text: &str) -> Result<Rules, RuleErrors> {
         struct One<'a>(&'a str, &'a str);
         impl Files for One<'_> {
-            fn read(&self, path: &Path) -> std::io::Result<String> {
+            fn read(&self, path: &Path, _: u64) -> std::io::Result<String> {
                 if path == Path::new(self.0) {
                     Ok(self.1.to_string())
                 } else {

@@ -353,3 +353,99 @@ fn non_utf8_file_names_get_distinct_ids() {
     let ids: Vec<&str> = recs.iter().map(|(d, _)| d.as_str()).collect();
     assert_eq!(ids, ["/caf\\\\xe9.txt", "/caf\\xe8.txt", "/caf\\xe9.txt"]);
 }
+
+/// `trawl check` on rule text written to a temporary folder: (exit code, stderr).
+fn check_rules(dir: &std::path::Path, files: &[(&str, &str)], target: &str) -> (i32, String) {
+    for (name, text) in files {
+        let p = dir.join(name);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+    let child = trawl().args(["check", target]).current_dir(dir).stderr(Stdio::piped()).spawn().expect("spawn");
+    let out = wait_or_kill(child, 60, target);
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// Rule and lexicon files must be regular files of bounded size: `/dev/zero` and a FIFO are
+/// refused before anything is read.
+#[test]
+fn rule_and_lexicon_files_are_bounded_regular_files() {
+    let dir = temp_dir("rulefiles");
+    let (code, err) = check_rules(&dir, &[("zero.trawl", "import \"/dev/zero\"\n")], "zero.trawl");
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read rule file `/dev/zero`: not a regular file"), "{err}");
+    let (code, err) = check_rules(
+        &dir,
+        &[("lex.trawl", "lexicon Z = file \"/dev/zero\"\nrule r { match Z emit X example \"z\" => X \"z\" }\n")],
+        "lex.trawl",
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read lexicon file `/dev/zero`: not a regular file"), "{err}");
+    if Command::new("mkfifo").arg(dir.join("fifo.tsv")).status().is_ok_and(|s| s.success()) {
+        let (code, err) = check_rules(
+            &dir,
+            &[("fifo.trawl", "lexicon F = file \"fifo.tsv\"\nrule r { match F emit X example \"f\" => X \"f\" }\n")],
+            "fifo.trawl",
+        );
+        assert_eq!(code, 2);
+        assert!(err.contains("not a regular file"), "{err}");
+    }
+    let big = "# padding\n".repeat(900_000);
+    let (code, err) = check_rules(&dir, &[("big.trawl", big.as_str())], "big.trawl");
+    assert_eq!(code, 2);
+    assert!(err.contains("larger than 8388608 bytes"), "{err}");
+}
+
+/// Leading `..` are kept: the same import names the same file whichever path names the importer.
+#[test]
+fn relative_imports_resolve_from_the_importing_file() {
+    let dir = temp_dir("dotdot");
+    let files = [
+        ("x.trawl", "rule outer { match \"outer\" emit X example \"outer\" => X \"outer\" }\n"),
+        ("d1/d2/d3/x.trawl", "rule inner { match \"inner\" emit X example \"inner\" => X \"inner\" }\n"),
+        ("d1/d2/d3/main.trawl", "import \"../../../x.trawl\"\n"),
+    ];
+    let (code, err) = check_rules(&dir, &files, "d1/d2/d3/main.trawl");
+    assert_eq!(code, 0, "{err}");
+    let child = trawl()
+        .args(["dump", "program", "main.trawl"])
+        .current_dir(dir.join("d1/d2/d3"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let out = wait_or_kill(child, 20, "dump");
+    let listing = String::from_utf8_lossy(&out.stdout);
+    assert!(listing.contains("rule outer"), "{listing}");
+    // `.` names the current folder.
+    let (code, err) = check_rules(&dir, &[], ".");
+    assert_eq!(code, 0, "{err}");
+}
+
+/// A chain of 20,000 imports loads without recursion (no stack overflow, no bogus error).
+#[test]
+fn a_long_import_chain_loads() {
+    let dir = temp_dir("chain");
+    let n = 20_000;
+    for i in 0..n {
+        let text = if i + 1 < n { format!("import \"f{}.trawl\"\n", i + 1) } else { String::new() };
+        std::fs::write(dir.join(format!("f{i}.trawl")), text).expect("write");
+    }
+    let (code, err) = check_rules(&dir, &[], "f0.trawl");
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains(&format!("{n} files")), "{err}");
+}
+
+/// Sizes that would explode at compile time are refused with a diagnostic.
+#[test]
+fn huge_repetitions_are_refused_quickly() {
+    let dir = temp_dir("huge");
+    let (code, err) =
+        check_rules(&dir, &[("min.trawl", "rule r { match \"a\"{4294967295,} \"b\" emit X }\n")], "min.trawl");
+    assert_eq!(code, 2);
+    assert!(err.contains("repetition counts above 10000"), "{err}");
+    let src = "rule r { match \"a\" (not after((\"b\"{1000}){100})){10000} emit X }\n";
+    let (code, err) = check_rules(&dir, &[("ctx.trawl", src)], "ctx.trawl");
+    assert_eq!(code, 2);
+    assert!(err.contains("is too large"), "{err}");
+}

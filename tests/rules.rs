@@ -56,11 +56,11 @@ fn load_block(text: &str) -> Result<trawl::Rules, trawl::RuleErrors> {
     struct Block<'a>(&'a str);
     let path = std::path::PathBuf::from("tests/fixtures/language/block.trawl");
     impl trawl::check::load::Files for Block<'_> {
-        fn read(&self, p: &std::path::Path) -> std::io::Result<String> {
+        fn read(&self, p: &std::path::Path, max: u64) -> std::io::Result<String> {
             if p == std::path::Path::new("tests/fixtures/language/block.trawl") {
                 Ok(self.0.to_string())
             } else {
-                trawl::check::load::DiskFiles.read(p)
+                trawl::check::load::DiskFiles.read(p, max)
             }
         }
         fn rule_files_in(&self, _: &std::path::Path) -> Option<std::io::Result<Vec<std::path::PathBuf>>> {

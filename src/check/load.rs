@@ -12,10 +12,13 @@ use crate::syntax::{self, ast};
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
+/// Lexicon files larger than this are refused (checked before reading).
+pub const MAX_LEXICON_FILE_BYTES: u64 = 256 << 20;
+
 /// Where rule and lexicon files are read from.
 pub trait Files {
-    /// Reads a whole file.
-    fn read(&self, path: &Path) -> io::Result<String>;
+    /// Reads a whole file of at most `max` bytes (a larger one is an error, found before reading).
+    fn read(&self, path: &Path, max: u64) -> io::Result<String>;
     /// If `path` is a folder, the rule files directly in it, sorted.
     fn rule_files_in(&self, path: &Path) -> Option<io::Result<Vec<PathBuf>>>;
 }
@@ -24,8 +27,23 @@ pub trait Files {
 pub struct DiskFiles;
 
 impl Files for DiskFiles {
-    fn read(&self, path: &Path) -> io::Result<String> {
-        let bytes = std::fs::read(path)?;
+    /// Only regular files (a FIFO would block, a device never end), sized before they are read.
+    fn read(&self, path: &Path, max: u64) -> io::Result<String> {
+        use std::io::Read;
+        let meta = std::fs::metadata(path)?;
+        if !meta.is_file() {
+            let what = if meta.is_dir() { "a folder" } else { "not a regular file" };
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, what));
+        }
+        let too_large = || io::Error::new(io::ErrorKind::InvalidData, format!("larger than {max} bytes"));
+        if meta.len() > max {
+            return Err(too_large());
+        }
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)?.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > max {
+            return Err(too_large());
+        }
         String::from_utf8(bytes).map_err(|e| {
             io::Error::new(
                 io::ErrorKind::InvalidData,
@@ -56,7 +74,7 @@ impl Files for DiskFiles {
 pub struct EmbeddedFiles(pub &'static [(&'static str, &'static str)]);
 
 impl Files for EmbeddedFiles {
-    fn read(&self, path: &Path) -> io::Result<String> {
+    fn read(&self, path: &Path, _: u64) -> io::Result<String> {
         let want = clean(path);
         self.0
             .iter()
@@ -85,7 +103,7 @@ impl Files for EmbeddedFiles {
 pub struct MemoryFiles(pub std::collections::HashMap<PathBuf, String>);
 
 impl Files for MemoryFiles {
-    fn read(&self, path: &Path) -> io::Result<String> {
+    fn read(&self, path: &Path, _: u64) -> io::Result<String> {
         self.0.get(&clean(path)).cloned().ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file"))
     }
 
@@ -94,21 +112,27 @@ impl Files for MemoryFiles {
     }
 }
 
-/// Removes `.` and resolves `..` lexically.
+/// Removes `.` and resolves `..` lexically: `a/../b` is `b`, `../../x` stays
+/// `../../x`, `/..` is `/`, and a path that cleans to nothing is `.`.
 pub fn clean(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
+    let mut parts: Vec<Component> = Vec::new();
     for c in path.components() {
         match c {
             Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
+            Component::ParentDir => match parts.last() {
+                Some(Component::Normal(_)) => {
+                    parts.pop();
                 }
-            }
-            other => out.push(other.as_os_str()),
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => parts.push(c),
+            },
+            other => parts.push(other),
         }
     }
-    out
+    if parts.is_empty() {
+        return PathBuf::from(".");
+    }
+    parts.iter().map(|c| c.as_os_str()).collect()
 }
 
 /// The parsed files of a rule set.
@@ -141,41 +165,43 @@ pub fn load(paths: &[PathBuf], files: &dyn Files, diags: &mut Vec<Diagnostic>) -
     loaded
 }
 
+/// Loads a file and, depth first in the order they are written, everything it imports. The
+/// files to load are kept on a stack, not in recursion, so a chain of imports of any length
+/// needs no more stack than one.
 fn load_file(path: &Path, from: Option<Span>, files: &dyn Files, loaded: &mut Loaded, diags: &mut Vec<Diagnostic>) {
-    if loaded.sources.find(path).is_some() {
-        return;
-    }
-    let text = match files.read(path) {
-        Ok(t) => t,
-        Err(e) => {
-            let msg = format!("cannot read rule file `{}`: {}", path.display(), io_message(&e));
-            diags.push(match from {
-                Some(span) => Diagnostic::error(span, msg),
-                None => Diagnostic::error_nowhere(msg),
-            });
-            return;
+    let mut todo: Vec<(PathBuf, Option<Span>)> = vec![(path.to_path_buf(), from)];
+    while let Some((path, from)) = todo.pop() {
+        if loaded.sources.find(&path).is_some() {
+            continue;
         }
-    };
-    let id = loaded.sources.add(path.display().to_string(), path, text);
-    let parsed = syntax::parse(id, &loaded.sources.get(id).text);
-    match parsed {
-        Ok(file) => {
-            let imports: Vec<ast::StrLit> = file
-                .items
-                .iter()
-                .filter_map(|i| match i {
-                    ast::Item::Import(p) => Some(p.clone()),
-                    _ => None,
-                })
-                .collect();
-            loaded.files.push(file);
-            let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-            for imp in imports {
-                let target = clean(&dir.join(&imp.value));
-                load_file(&target, Some(imp.span), files, loaded, diags);
+        let text = match files.read(&path, crate::syntax::MAX_RULE_FILE_BYTES as u64) {
+            Ok(t) => t,
+            Err(e) => {
+                let msg = format!("cannot read rule file `{}`: {}", path.display(), io_message(&e));
+                diags.push(match from {
+                    Some(span) => Diagnostic::error(span, msg),
+                    None => Diagnostic::error_nowhere(msg),
+                });
+                continue;
             }
+        };
+        let id = loaded.sources.add(path.display().to_string(), &path, text);
+        match syntax::parse(id, &loaded.sources.get(id).text) {
+            Ok(file) => {
+                let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                let imports: Vec<(PathBuf, Option<Span>)> = file
+                    .items
+                    .iter()
+                    .filter_map(|i| match i {
+                        ast::Item::Import(p) => Some((clean(&dir.join(&p.value)), Some(p.span))),
+                        _ => None,
+                    })
+                    .collect();
+                loaded.files.push(file);
+                todo.extend(imports.into_iter().rev());
+            }
+            Err(errs) => diags.extend(errs),
         }
-        Err(errs) => diags.extend(errs),
     }
 }
 

@@ -239,7 +239,7 @@ impl<'f, 'a> Checker<'f, 'a> {
     fn lexicon_file(&mut self, from: crate::source::FileId, path: &ast::StrLit) -> Vec<LexEntry> {
         let base = self.sources.get(from).path.parent().map(Path::to_path_buf).unwrap_or_default();
         let full = clean(&base.join(&path.value));
-        let text = match self.files.read(&full) {
+        let text = match self.files.read(&full, crate::check::load::MAX_LEXICON_FILE_BYTES) {
             Ok(t) => t,
             Err(e) => {
                 self.err(path.span, format!("cannot read lexicon file `{}`: {}", full.display(), io_message(&e)));

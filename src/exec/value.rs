@@ -143,7 +143,11 @@ fn relative(word: &str) -> Option<i64> {
     })
 }
 
-/// An integer from digits (`1,000`, `19th`) or English number words (`six`, `twenty-one`, `twice`).
+/// The most days a relative day moves a date (past it every date leaves the years 0000-9999).
+const MAX_DAYS: i64 = 4_000_000;
+
+/// An integer from digits (`1,000`, `19th`) or English number words (`six`, `twenty-one`, `twice`);
+/// `None` when it is not a number or does not fit in 64 bits (never a wrapped value).
 pub fn parse_int(text: &str) -> Option<i64> {
     let t = text.trim();
     let digits: String = t.chars().filter(|c| *c != ',' && *c != '_').collect();
@@ -185,7 +189,7 @@ pub fn parse_int(text: &str) -> Option<i64> {
             "eighty" | "eightieth" => 80,
             "ninety" | "ninetieth" => 90,
             "hundred" | "hundredth" => {
-                current = current.max(1) * 100;
+                current = current.max(1).checked_mul(100)?;
                 any = true;
                 continue;
             }
@@ -195,7 +199,7 @@ pub fn parse_int(text: &str) -> Option<i64> {
                     "million" => 1_000_000,
                     _ => 1_000_000_000,
                 };
-                total += current.max(1) * scale;
+                total = total.checked_add(current.max(1).checked_mul(scale)?)?;
                 current = 0;
                 any = true;
                 continue;
@@ -205,10 +209,14 @@ pub fn parse_int(text: &str) -> Option<i64> {
                 n
             }
         };
-        current += small;
+        current = current.checked_add(small)?;
         any = true;
     }
-    any.then_some(total + current)
+    if any {
+        total.checked_add(current)
+    } else {
+        None
+    }
 }
 
 /// One component of a date as written.
@@ -257,12 +265,14 @@ pub fn normalize_date(
     let y = part_of(year, text, false).ok()?;
     let m = part_of(month, text, true).ok()?;
     let d = part_of(day, text, false).ok()?;
-    // Days relative to the anchor: a full date.
+    // Days relative to the anchor: a full date (none past the years 0000-9999).
     if let Part::Rel(n) = d {
-        return Some(match anchor {
-            Some(a) => a.add_days(n).to_string(),
-            None => "XXXX-XX-XX".into(),
-        });
+        return match anchor {
+            Some(a) => Some(a.add_days(n.clamp(-MAX_DAYS, MAX_DAYS)))
+                .filter(|d| (0..=9999).contains(&d.year))
+                .map(|d| d.to_string()),
+            None => Some("XXXX-XX-XX".into()),
+        };
     }
     let day = match d {
         Part::Abs(n) if (1..=31).contains(&n) => Some(n as u32),
@@ -274,15 +284,23 @@ pub fn normalize_date(
             Part::Abs(n) if (0..100).contains(&n) => Some(Some(if n < 50 { 2000 + n as i32 } else { 1900 + n as i32 })),
             Part::Abs(n) if (100..=9999).contains(&n) => Some(Some(n as i32)),
             Part::Abs(_) => None,
-            Part::Rel(r) => Some(anchor.map(|a| a.year + r as i32)),
+            Part::Rel(r) => match anchor.map(|a| a.year as i64 + r) {
+                Some(y) if (0..=9999).contains(&y) => Some(Some(y as i32)),
+                Some(_) => None,
+                None => Some(None),
+            },
             Part::None => Some(None),
         }
     };
     let (year, month): (Option<i32>, Option<u32>) = match m {
         Part::Rel(r) => match anchor {
             Some(a) => {
-                let idx = a.year as i64 * 12 + (a.month as i64 - 1) + r;
-                (Some(idx.div_euclid(12) as i32), Some(idx.rem_euclid(12) as u32 + 1))
+                let idx = (a.year as i64 * 12 + (a.month as i64 - 1)).checked_add(r)?;
+                let y = idx.div_euclid(12);
+                if !(0..=9999).contains(&y) {
+                    return None;
+                }
+                (Some(y as i32), Some(idx.rem_euclid(12) as u32 + 1))
             }
             None => (None, None),
         },
@@ -332,6 +350,18 @@ mod tests {
             Value::Str(s) => s.clone(),
             _ => String::new(),
         })
+    }
+
+    #[test]
+    fn overflow_is_absent_never_wrapped() {
+        assert_eq!(parse_int(&"hundred ".repeat(10)), None);
+        assert_eq!(parse_int("999999999999999999 thousand"), None);
+        assert_eq!(parse_int("99999999999999999999"), None);
+        assert_eq!(date(Value::Null, Value::Null, s("tomorrow"), Some("9999-12-31")), None);
+        assert_eq!(date(Value::Null, Value::Null, s("yesterday"), Some("0000-01-01")), None);
+        assert_eq!(date(s("next"), s("May"), s("1"), Some("9999-06-01")), None);
+        assert_eq!(date(Value::Null, s("next"), Value::Null, Some("9999-12-01")), None);
+        assert_eq!(date(Value::Null, Value::Null, s("tomorrow"), Some("2023-12-31")).as_deref(), Some("2024-01-01"));
     }
 
     #[test]

@@ -9,4 +9,4 @@
 pub mod ast;
 mod parse;
 
-pub use parse::{parse, RESERVED};
+pub use parse::{parse, MAX_REPEAT, MAX_RULE_FILE_BYTES, RESERVED};

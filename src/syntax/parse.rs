@@ -13,6 +13,9 @@ struct TrawlParser;
 /// Rule files larger than this are refused, so that parsing stays cheap.
 pub const MAX_RULE_FILE_BYTES: usize = 8 << 20;
 
+/// The largest count in `{m,n}`, the minimum of `{m,}` included.
+pub const MAX_REPEAT: u32 = 10_000;
+
 /// Parses one rule file. On a syntax error, returns one diagnostic at the
 /// place the parser could go no further.
 pub fn parse(file: FileId, text: &str) -> Result<RuleFile, Vec<Diagnostic>> {
@@ -594,15 +597,15 @@ impl Lower {
             }
             (lo, true, hi) => (lo.unwrap_or(0), hi),
         };
+        if min > MAX_REPEAT || max.is_some_and(|m| m > MAX_REPEAT) {
+            return Err(Diagnostic::error(span, format!("repetition counts above {MAX_REPEAT} are not allowed")));
+        }
         if let Some(max) = max {
             if max < min {
                 return Err(Diagnostic::error(
                     span,
                     format!("repetition `{{{min},{max}}}` has its maximum below its minimum"),
                 ));
-            }
-            if max > 10_000 {
-                return Err(Diagnostic::error(span, "repetition counts above 10000 are not allowed"));
             }
         }
         Ok((min, max))
