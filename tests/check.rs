@@ -40,3 +40,13 @@ fn bundled_pack_is_lint_clean() {
     let rules = trawl::Rules::bundled_news().expect("bundled");
     assert!(rules.warnings.is_empty(), "{}", diag::render(&rules.program.set.sources, &rules.warnings));
 }
+
+/// A syntax error in one file and a duplicate definition in another hide nothing else.
+#[test]
+fn every_file_is_checked_whatever_fails_elsewhere() {
+    let e = match load(&crate::common::root().join("tests/fixtures/check/pack")) {
+        Ok(_) => panic!("the pack compiled"),
+        Err(e) => e,
+    };
+    insta::assert_snapshot!(diag::render(&e.sources, &e.diagnostics));
+}

@@ -28,12 +28,13 @@ pub fn check(paths: &[PathBuf], files: &dyn Files) -> Result<(RuleSet, Vec<Diagn
     let mut diags = Vec::new();
     let Loaded { sources, files: parsed } = load::load(paths, files, &mut diags);
     let mut checker = Checker::new(sources, files);
+    // Every file that parsed is checked, whatever failed elsewhere: a syntax error in one file
+    // or a duplicate definition hides no other problem. A duplicate is not defined again (uses
+    // resolve to the first definition); names a file that failed to load may have defined are
+    // reported with a note saying so.
+    checker.unloaded = has_errors(&diags);
     checker.collect(&parsed);
     checker.diags.splice(0..0, diags);
-    if has_errors(&checker.diags) {
-        dedup(&mut checker.diags);
-        return Err((checker.sources, checker.diags));
-    }
     checker.resolve(&parsed);
     if has_errors(&checker.diags) {
         dedup(&mut checker.diags);
@@ -67,6 +68,8 @@ struct Checker<'f, 'a> {
     rule_defs: Vec<&'a ast::RuleDef>,
     /// Named patterns some rule uses (directly or through other patterns).
     used_patterns: rustc_hash::FxHashSet<String>,
+    /// Some rule file could not be read or parsed (its names are unknown here).
+    unloaded: bool,
 }
 
 impl<'f, 'a> Checker<'f, 'a> {
@@ -81,6 +84,7 @@ impl<'f, 'a> Checker<'f, 'a> {
             rules: vec![],
             rule_defs: vec![],
             used_patterns: Default::default(),
+            unloaded: false,
         }
     }
 
@@ -312,9 +316,13 @@ impl<'f, 'a> Checker<'f, 'a> {
         }
         let names = self.known_names();
         let hint = did_you_mean(&ident.name, names.iter().copied()).map(|s| format!("did you mean `{s}`?"));
+        let unloaded = self.unloaded;
         let d = self.err(ident.span, format!("unknown {what} `{}`", ident.name));
         if let Some(h) = hint {
             d.hints.push(h);
+        }
+        if unloaded {
+            d.hints.push("a rule file with errors above was not loaded; it may define this name".into());
         }
     }
 
