@@ -71,19 +71,23 @@ fn filter_mode_gives_one_line_per_input_line_in_order() {
             "-",
         ];
         let (code, out, err) = trawl_stdin(&args, &input);
-        assert_eq!(code, 1, "some documents are broken\n{err}");
+        assert_eq!(code, 0, "errors are lines of the output in filter mode\n{err}");
         let lines: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).expect("json line")).collect();
         assert_eq!(lines.len(), 1000);
         for (i, (line, id)) in lines.iter().zip(&ids).enumerate() {
             match i % 100 {
                 7 => {
-                    let want = format!("-:{}", i + 1);
+                    // source:line:FNV-1a of the line, so that the line can be found again.
+                    let want = format!("-:{}:{:016x}", i + 1, fnv1a(b"{not json"));
                     assert_eq!(
                         (line["id"].as_str(), line["error"]["kind"].as_str()),
                         (Some(want.as_str()), Some("invalid_json"))
                     )
                 }
-                33 => assert_eq!(line["error"]["kind"], "empty_line", "{i}"),
+                33 => {
+                    assert_eq!(line["error"]["kind"], "empty_line", "{i}");
+                    assert_eq!(line["id"], format!("-:{}:{:016x}", i + 1, fnv1a(b"   ")));
+                }
                 13 | 21 => assert_eq!(
                     (&line["id"], &line["error"]["kind"]),
                     (&serde_json::json!(id), &serde_json::json!("invalid_document"))
@@ -103,7 +107,16 @@ fn filter_mode_gives_one_line_per_input_line_in_order() {
             }
         }
         assert_eq!(err.matches("trawl: ").count(), 61, "{err}");
+        let mut strict = args.to_vec();
+        strict.insert(1, "--fail-on-error");
+        let (code, _, _) = trawl_stdin(&strict, &input);
+        assert_eq!(code, 1, "--fail-on-error");
     }
+}
+
+/// FNV-1a, 64 bits, as trawl's ids of error lines use it.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
 }
 
 #[test]
@@ -191,10 +204,14 @@ fn gnu_parallel_recipe() {
     let lines: Vec<serde_json::Value> =
         String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("json")).collect();
     assert_eq!(lines.len(), 1000);
-    // Ids of the good lines come back in order (broken lines carry their block-local line number).
-    for (line, id) in lines.iter().zip(&ids) {
+    // Ids of the good lines come back in order; broken lines carry their block-local line
+    // number and the hash of the line, which finds it in the input.
+    for (k, (line, id)) in lines.iter().zip(&ids).enumerate() {
         if line.get("records").is_some() {
             assert_eq!(line["id"], serde_json::json!(id));
+        } else if k % 100 == 7 {
+            let want = format!(":{:016x}", fnv1a(b"{not json"));
+            assert!(line["id"].as_str().is_some_and(|i| i.ends_with(&want)), "{line}");
         }
     }
 }

@@ -207,7 +207,7 @@ fn thread_counts_are_validated() {
 fn a_document_over_the_step_budget_gets_an_error_record() {
     let input = b"{\"id\": \"small\", \"text\": \"Paris.\"}\n{\"id\": \"big\", \"text\": \"Talks in Tokyo and Paris on May 3, 2023, then in Rome.\"}\n";
     let mut child = trawl()
-        .args(["extract", "--input-format", "jsonl", "--per-document", "--max-steps", "200", "-"])
+        .args(["extract", "--input-format", "jsonl", "--per-document", "--fail-on-error", "--max-steps", "200", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -20,11 +20,4 @@ with open(sys.argv[1], "w") as f:
         else:
             f.write(json.dumps({"id": f"doc-{i}", "text": f"Talks in Tokyo and Paris on May {i % 28 + 1}, 2023."}) + "\n")
 PY
-# A broken line gets the id "-:<line>" from trawl; give it a real id for the check.
-"$VENV/bin/python" - "$WORK/docs.jsonl" <<'PY'
-import json, sys
-lines = open(sys.argv[1]).read().splitlines()
-fixed = [l if l.startswith("{\"") else json.dumps({"id": f"broken-{i}", "text": None}) for i, l in enumerate(lines)]
-open(sys.argv[1], "w").write("\n".join(fixed) + "\n")
-PY
 "$VENV/bin/python" examples/spark/pipe.py "$PWD/target/release/trawl" "$WORK/docs.jsonl" "$WORK/records.parquet"

@@ -242,6 +242,8 @@ pub struct RawLine {
     pub bytes: Vec<u8>,
     /// The id to use when the line has none: `source:line`.
     pub fallback_id: String,
+    /// FNV-1a (64 bits) of the line's bytes: error lines carry it in their id.
+    pub hash: u64,
     /// Its line number.
     pub line: usize,
 }
@@ -271,6 +273,8 @@ pub struct JsonlReader {
     /// A read failed: the input has ended (a failing disk or a folder as
     /// standard input fails every read the same way, so it is reported once).
     failed: bool,
+    /// FNV-1a of the line being read.
+    hash: u64,
     /// Set while the reader waits for input it has not buffered yet.
     pub waiting: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
@@ -291,6 +295,7 @@ impl JsonlReader {
             max,
             keep_blank: false,
             failed: false,
+            hash: FNV_OFFSET,
             waiting: None,
         })
     }
@@ -317,6 +322,7 @@ impl JsonlReader {
     /// `Ok(Some(false))` when the line was longer than the limit.
     fn read_line(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<bool>> {
         buf.clear();
+        let mut hash = FNV_OFFSET;
         let mut any = false;
         let mut fits = true;
         let limit = self.max.saturating_mul(2).saturating_add(4096);
@@ -327,6 +333,7 @@ impl JsonlReader {
                 Err(e) => return Err(e),
             };
             if chunk.is_empty() {
+                self.hash = hash;
                 return Ok(if any { Some(fits) } else { None });
             }
             any = true;
@@ -334,6 +341,7 @@ impl JsonlReader {
                 Some(i) => (&chunk[..i], Some(i + 1)),
                 None => (chunk, None),
             };
+            hash = fnv1a(hash, part);
             if fits && (buf.len() + part.len()) as u64 <= limit {
                 buf.extend_from_slice(part);
             } else {
@@ -343,6 +351,7 @@ impl JsonlReader {
             let n = done.unwrap_or(chunk.len());
             self.reader.consume(n);
             if done.is_some() {
+                self.hash = hash;
                 return Ok(Some(fits));
             }
         }
@@ -388,6 +397,7 @@ impl JsonlReader {
             return Some(Ok(RawLine {
                 bytes: std::mem::take(&mut buf),
                 fallback_id: self.fallback_id(),
+                hash: self.hash,
                 line: self.line,
             }));
         }
@@ -398,22 +408,39 @@ impl JsonlReader {
     }
 
     fn error(&self, e: DocError) -> JsonlDoc {
-        JsonlDoc { id: self.fallback_id(), text: Err(e), anchor: None }
+        JsonlDoc { id: error_id(&self.fallback_id(), self.hash), text: Err(e), anchor: None }
     }
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a, 64 bits: a hash of a line that anyone can recompute (Python: a five-line loop).
+fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// The id of an error line without an id of its own: `source:line:hash`, where the hash
+/// (FNV-1a of the line's bytes before its `\n`) finds the line again when line
+/// numbers restart, as they do in every block under GNU parallel or Spark.
+fn error_id(fallback: &str, hash: u64) -> String {
+    format!("{fallback}:{hash:016x}")
 }
 
 /// Parses one JSON Lines document (on any thread).
 pub fn parse_line(fields: &JsonlFields, max: u64, raw: RawLine) -> JsonlDoc {
     let line = &raw.bytes;
-    let error = |e: DocError| JsonlDoc { id: raw.fallback_id.clone(), text: Err(e), anchor: None };
+    let error = |e: DocError| JsonlDoc { id: error_id(&raw.fallback_id, raw.hash), text: Err(e), anchor: None };
     let v: serde_json::Value = match serde_json::from_slice(line) {
         Ok(v) => v,
         Err(e) => return error(("invalid_json", format!("line {}: {e}", raw.line))),
     };
     let id = match v.get(&fields.id) {
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(serde_json::Value::Null) | None => raw.fallback_id.clone(),
-        Some(other) => other.to_string(),
+        Some(serde_json::Value::String(s)) => Some(s.clone()),
+        Some(serde_json::Value::Null) | None => None,
+        Some(other) => Some(other.to_string()),
     };
     let anchor = fields.anchor.as_ref().and_then(|f| v.get(f)).and_then(|d| d.as_str()).and_then(Date::parse);
     let text = match v.get(&fields.text) {
@@ -427,5 +454,9 @@ pub fn parse_line(fields: &JsonlFields, max: u64, raw: RawLine) -> JsonlDoc {
         Some(_) => Err(("invalid_document", format!("field `{}` is not a string", fields.text))),
         None => Err(("invalid_document", format!("no field `{}`", fields.text))),
     };
+    let id = id.unwrap_or_else(|| match text {
+        Ok(_) => raw.fallback_id.clone(),
+        Err(_) => error_id(&raw.fallback_id, raw.hash),
+    });
     JsonlDoc { id, text, anchor }
 }

@@ -195,9 +195,13 @@ struct ExtractArgs {
     /// JSON Lines: the field with the document's date, its anchor for relative dates.
     #[arg(long, value_name = "FIELD")]
     anchor_field: Option<String>,
-    /// Filter mode: exactly one output line per input document (JSON Lines input).
+    /// Filter mode: exactly one output line per input document (JSON Lines input). A document
+    /// that fails gets its error on its own line and the exit code stays 0 (see --fail-on-error).
     #[arg(long)]
     per_document: bool,
+    /// Exit 1 when some document failed, in filter mode too (outside it, that is the default).
+    #[arg(long)]
+    fail_on_error: bool,
     /// In folders, read only files whose path (below the folder) or name matches (repeatable).
     #[arg(long, value_name = "GLOB")]
     include: Vec<String>,
@@ -640,10 +644,13 @@ fn extract(args: ExtractArgs) -> ExitCode {
     }
     if totals.failed > 0 {
         eprintln!("trawl: {} of {} documents failed", totals.failed, totals.docs);
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+        // In filter mode the errors are lines of the output: a pipeline (Spark's `checkCode`,
+        // GNU parallel's `--halt`) must not fail for them.
+        if !args.per_document || args.fail_on_error {
+            return ExitCode::from(1);
+        }
     }
+    ExitCode::SUCCESS
 }
 
 fn write_failed(e: io::Error) -> ExitCode {
