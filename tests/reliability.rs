@@ -449,3 +449,39 @@ fn huge_repetitions_are_refused_quickly() {
     assert_eq!(code, 2);
     assert!(err.contains("is too large"), "{err}");
 }
+
+/// Inputs the fuzzers found (`fuzz/`), replayed: JSON Lines through filter mode give one line
+/// per input line with a non-empty id; rule files give a diagnostic or a program, no panic.
+#[test]
+fn fuzz_regressions_replay() {
+    let dir = root().join("tests/fixtures/fuzz/regressions");
+    for entry in std::fs::read_dir(dir.join("jsonl")).expect("jsonl regressions") {
+        let path = entry.expect("entry").path();
+        let input = std::fs::read(&path).expect("read");
+        let child = trawl()
+            .args(["extract", "--input-format", "jsonl", "--per-document", "--max-doc-bytes", "4096", "-"])
+            .stdin(std::fs::File::open(&path).expect("open"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let out = wait_or_kill(child, 20, "jsonl regression");
+        assert_eq!(out.status.code(), Some(0), "{}", path.display());
+        let lines: Vec<serde_json::Value> = std::str::from_utf8(&out.stdout)
+            .expect("utf8")
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json"))
+            .collect();
+        let want = input.split(|&b| b == b'\n').count() - usize::from(input.is_empty() || input.ends_with(b"\n"));
+        assert_eq!(lines.len(), want, "{}", path.display());
+        assert!(lines.iter().all(|l| l["id"].as_str().is_some_and(|i| !i.is_empty())), "{}", path.display());
+    }
+    if let Ok(entries) = std::fs::read_dir(dir.join("rules")) {
+        for entry in entries {
+            let text = std::fs::read(entry.expect("entry").path()).expect("read");
+            if let Ok(rules) = trawl::Rules::from_source("fuzz.trawl", &String::from_utf8_lossy(&text)) {
+                let _ = rules.extract(&String::from_utf8_lossy(&text), &trawl::Options::default());
+            }
+        }
+    }
+}

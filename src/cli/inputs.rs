@@ -438,6 +438,8 @@ pub fn parse_line(fields: &JsonlFields, max: u64, raw: RawLine) -> JsonlDoc {
         Err(e) => return error(("invalid_json", format!("line {}: {e}", raw.line))),
     };
     let id = match v.get(&fields.id) {
+        // An empty id names nothing: the line gets the id of a line without one.
+        Some(serde_json::Value::String(s)) if s.is_empty() => None,
         Some(serde_json::Value::String(s)) => Some(s.clone()),
         Some(serde_json::Value::Null) | None => None,
         Some(other) => Some(other.to_string()),
