@@ -8,6 +8,9 @@ use crate::syntax::ast::Scope;
 use crate::text::{flag, normalize, Document, TokenKind};
 use rustc_hash::{FxHashMap, FxHashSet};
 
+/// Marks a derived key stored normalized (not a range of the text).
+const NORMALIZED: u32 = 1 << 31;
+
 /// Builds a derived lexicon's hits: the forms of the names found so far, wherever they occur.
 pub(super) fn derive(
     prog: &Program,
@@ -25,16 +28,28 @@ pub(super) fn derive(
         s.derive_keys_text.clear();
         for i in 0..doc.tokens.len() {
             let text = doc.token_text(i);
-            let from = s.derive_keys_text.len() as u32;
-            if doc.tokens[i].has(flag::PLAIN) {
-                s.derive_keys_text.push_str(text);
+            // A plain token is its own key: a range of the text; others are normalized into
+            // `derive_keys_text` (the top bit of the start says which).
+            let t = &doc.tokens[i];
+            if t.has(flag::PLAIN) {
+                s.derive_keys.push((t.start, t.end));
             } else {
+                let from = s.derive_keys_text.len() as u32;
                 normalize(text, &mut s.derive_keys_text);
+                s.derive_keys.push((from | NORMALIZED, s.derive_keys_text.len() as u32));
             }
-            s.derive_keys.push((from, s.derive_keys_text.len() as u32));
         }
     }
-    let keys: Vec<&str> = s.derive_keys.iter().map(|&(a, b)| &s.derive_keys_text[a as usize..b as usize]).collect();
+    let (ranges, normalized) = (&s.derive_keys, &s.derive_keys_text);
+    let key = |i: usize| -> &str {
+        let (a, b) = ranges[i];
+        if a & NORMALIZED != 0 {
+            &normalized[(a & !NORMALIZED) as usize..b as usize]
+        } else {
+            &doc.text[a as usize..b as usize]
+        }
+    };
+    let ntokens = doc.tokens.len();
     let mut forms: Vec<(Vec<String>, String)> = Vec::new();
     let mut known: FxHashSet<Vec<String>> = FxHashSet::default();
     let src = &labels[d.label.0 as usize];
@@ -52,7 +67,7 @@ pub(super) fn derive(
         let words: Vec<u32> = (fs..fe).filter(|&i| doc.tokens[i as usize].kind == TokenKind::Word).collect();
         for form in &d.forms {
             let f: Vec<String> = match form {
-                Form::Full => (fs..fe).map(|i| keys[i as usize].to_string()).collect(),
+                Form::Full => (fs..fe).map(|i| key(i as usize).to_string()).collect(),
                 Form::First | Form::Last => {
                     if words.len() < 2 {
                         continue;
@@ -62,7 +77,7 @@ pub(super) fn derive(
                     if !t.has(flag::CAP) || t.char_end - t.char_start < 2 {
                         continue;
                     }
-                    vec![keys[w as usize].to_string()]
+                    vec![key(w as usize).to_string()]
                 }
                 Form::Acronym => {
                     let caps: String = words
@@ -99,12 +114,13 @@ pub(super) fn derive(
     }
     let label = def.label;
     let mut found: Vec<usize> = Vec::new();
-    for i in 0..keys.len() {
-        if !keys[i].as_bytes().first().is_some_and(|&b| first_byte[b as usize]) {
+    let mut steps = 0;
+    for i in 0..ntokens {
+        if !key(i).as_bytes().first().is_some_and(|&b| first_byte[b as usize]) {
             continue;
         }
         found.clear();
-        s.vm.steps += trie.walk(&keys[i..], &mut found);
+        steps += trie.walk((i..ntokens).map(key), &mut found);
         // Forms are distinct, so each span has one form.
         for &fi in &found {
             let (k, source) = &forms[fi];
@@ -126,6 +142,7 @@ pub(super) fn derive(
             });
         }
     }
+    s.vm.steps += steps;
 }
 
 /// Token sequences by node: children keyed by (node, token key), the forms ending at a node.
@@ -153,11 +170,11 @@ impl<'f> Trie<'f> {
     }
 
     /// The forms that `keys` starts with, shortest first; returns the steps walked.
-    fn walk(&self, keys: &[&str], out: &mut Vec<usize>) -> u64 {
+    fn walk<'k>(&self, keys: impl Iterator<Item = &'k str>, out: &mut Vec<usize>) -> u64 {
         let mut node = 0;
         let mut steps = 1;
         for k in keys {
-            match self.children.get(&(node, *k)) {
+            match self.children.get(&(node, k)) {
                 Some(&n) => node = n,
                 None => return steps,
             }

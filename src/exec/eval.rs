@@ -112,7 +112,7 @@ fn all_pass(cx: &Cx, items: &[CTest], i: usize) -> bool {
 
 #[inline]
 fn covered(cx: &Cx, l: crate::check::hir::LabelId, i: usize) -> bool {
-    cx.labels[l.0 as usize].covered.get(i).copied().unwrap_or(false)
+    cx.labels[l.0 as usize].covered.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
 }
 
 #[inline(never)]

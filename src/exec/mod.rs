@@ -163,8 +163,8 @@ pub(crate) struct LabelState {
     kept: Vec<u32>,
     /// Kept ids sorted by (end, longest first).
     kept_by_end: Vec<u32>,
-    /// Per token: inside a kept annotation (only for labels used by `[Label]` tests).
-    covered: Vec<bool>,
+    /// A bit per token: inside a kept annotation (only for labels used by `[Label]` tests).
+    covered: Vec<u64>,
     dirty: bool,
 }
 

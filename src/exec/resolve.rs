@@ -72,10 +72,12 @@ pub(super) fn resolve(
     st.kept_by_end.sort_by_key(|&i| (anns[i as usize].end, anns[i as usize].start, i));
     if prog.uses_covered.contains(&label) {
         st.covered.clear();
-        st.covered.resize(n, false);
+        st.covered.resize(n.div_ceil(64), 0);
         for &i in &kept {
             let a = &anns[i as usize];
-            st.covered[a.start as usize..a.end as usize].fill(true);
+            for t in a.start as usize..a.end as usize {
+                st.covered[t / 64] |= 1 << (t % 64);
+            }
         }
     }
     st.kept = kept;

@@ -107,8 +107,12 @@ impl<'t> Document<'t> {
     /// Tokenizes a text.
     pub fn new(text: &'t str) -> Document<'t> {
         let mut doc =
-            Document { text, tokens: Vec::with_capacity(text.len() / 5), sentences: vec![], paragraphs: vec![] };
+            Document { text, tokens: Vec::with_capacity(text.len() / 4 + 16), sentences: vec![], paragraphs: vec![] };
         Tokenizer::new(text).run(&mut doc);
+        // A large document keeps no room for tokens it does not have (a doubled vector is 2×).
+        if doc.tokens.capacity() > doc.tokens.len() + 4096 {
+            doc.tokens.shrink_to_fit();
+        }
         doc
     }
 
