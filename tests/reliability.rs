@@ -485,3 +485,16 @@ fn fuzz_regressions_replay() {
         }
     }
 }
+
+/// A rule set whose rules each fit but together expand past the program limit is refused.
+#[test]
+fn a_rule_set_too_large_in_all_is_refused() {
+    let dir = temp_dir("program");
+    let rule = |i: usize| {
+        format!("rule r{i} {{ match (\"a\" \"b\" \"c\" \"d\" \"e\" \"f\" \"g\" \"h\" \"i\" \"j\"){{9999}} emit X }}\n")
+    };
+    let text: String = (0..101).map(rule).collect();
+    let (code, err) = check_rules(&dir, &[("big.trawl", text.as_str())], "big.trawl");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("the rule set is too large"), "{err}");
+}

@@ -27,6 +27,10 @@ use rustc_hash::FxHashMap;
 /// Patterns larger than this (after expanding counted repetitions) are refused.
 pub const MAX_RULE_INSTS: usize = 100_000;
 
+/// Rule sets larger than this, all rules and contexts together, are refused (a program's
+/// size bounds the matching work per token and the memory of its searches).
+pub const MAX_PROGRAM_INSTS: usize = 10_000_000;
+
 /// Compiles a user regex with the limits that keep it cheap: 1 KiB of
 /// source, 1 MiB of compiled program, nesting of 64.
 pub fn build_regex(source: &str, fold: bool) -> Result<Regex, String> {
@@ -140,6 +144,15 @@ pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
             anchors,
             label_anchors,
         });
+    }
+    let total = rules.iter().map(|r: &CompiledRule| r.insts.len()).sum::<usize>() + c.context_insts;
+    if total > MAX_PROGRAM_INSTS {
+        diags.push(
+            Diagnostic::error_nowhere(format!(
+                "the rule set is too large: {total} instructions after expanding repetitions (at most {MAX_PROGRAM_INSTS})"
+            ))
+            .hint("split it into rule sets run separately, or use smaller counts in `{m,n}`"),
+        );
     }
     if !diags.is_empty() {
         return Err(diags);
