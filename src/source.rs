@@ -71,6 +71,8 @@ impl SourceFile {
 #[derive(Debug, Default, Clone)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
+    /// The first file read from each path (so that loading thousands of files stays linear).
+    by_path: std::collections::HashMap<std::path::PathBuf, FileId>,
 }
 
 impl SourceMap {
@@ -84,7 +86,9 @@ impl SourceMap {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i as u32 + 1));
         let id = FileId(self.files.len() as u32);
-        self.files.push(SourceFile { name: name.into(), path: path.as_ref().to_path_buf(), text, line_starts });
+        let path = path.as_ref().to_path_buf();
+        self.by_path.entry(path.clone()).or_insert(id);
+        self.files.push(SourceFile { name: name.into(), path, text, line_starts });
         id
     }
 
@@ -95,7 +99,7 @@ impl SourceMap {
 
     /// The file already loaded from this path, if any.
     pub fn find(&self, path: &Path) -> Option<FileId> {
-        self.files.iter().position(|f| f.path == path).map(|i| FileId(i as u32))
+        self.by_path.get(path).copied()
     }
 
     /// The text a span covers.
