@@ -69,7 +69,44 @@ pub struct Record {
     pub captures: Map<String, Json>,
 }
 
+/// A record as written: the same keys in the same order as [`Record::to_json`], serialized
+/// straight from the record's fields (no JSON tree is built per record).
+#[derive(serde::Serialize)]
+struct Line<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    v: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    doc: Option<&'a str>,
+    label: &'a str,
+    start: usize,
+    end: usize,
+    text: &'a str,
+    fields: &'a Map<String, Json>,
+    rule: &'a str,
+    source: &'a str,
+    captures: &'a Map<String, Json>,
+}
+
 impl Record {
+    /// Appends the record as one line of JSON (no line break) to `out`: with `doc`, a whole
+    /// record line; without, the record as filter mode nests it (no `v` or `doc`).
+    pub fn write_json(&self, doc: Option<&str>, out: &mut Vec<u8>) {
+        let line = Line {
+            v: doc.map(|_| SCHEMA_VERSION),
+            doc,
+            label: &self.label,
+            start: self.start,
+            end: self.end,
+            text: &self.text,
+            fields: &self.fields,
+            rule: &self.rule,
+            source: &self.source,
+            captures: &self.captures,
+        };
+        // Writing to a vector cannot fail, and every key is a string.
+        let _ = serde_json::to_writer(out, &line);
+    }
+
     /// The record as a JSON object for document `doc`.
     pub fn to_json(&self, doc: &str) -> Json {
         json!({

@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use trawl::output::{self, error_record, OffsetUnit, Record, SCHEMA_VERSION};
+use trawl::output::{self, error_record, OffsetUnit, SCHEMA_VERSION};
 use trawl::{exec, Date, Options, Rules};
 
 /// How records are written.
@@ -134,7 +134,7 @@ struct Job {
 
 struct Done {
     seq: u64,
-    out: String,
+    out: Vec<u8>,
     failed: bool,
     bytes: u64,
     steps: u64,
@@ -205,17 +205,6 @@ fn read_all(cfg: &Config, mut emit_one: impl FnMut(Job) -> bool) {
     }
 }
 
-fn record_json(r: &Record, doc: &str, with_doc: bool) -> serde_json::Value {
-    let mut v = r.to_json(doc);
-    if !with_doc {
-        if let Some(o) = v.as_object_mut() {
-            o.shift_remove("doc");
-            o.shift_remove("v");
-        }
-    }
-    v
-}
-
 /// Extracts one job into its output lines.
 fn process(cfg: &Config, job: Job, scratch: &mut exec::Scratch) -> Done {
     let Job { seq, mut id, mut text, mut anchor, raw } = job;
@@ -223,14 +212,14 @@ fn process(cfg: &Config, job: Job, scratch: &mut exec::Scratch) -> Done {
         let doc = parse_line(fields, cfg.max_doc_bytes, raw);
         (id, text, anchor) = (doc.id, doc.text, doc.anchor);
     }
-    let failure = |kind: &str, msg: &str| -> String {
+    let failure = |kind: &str, msg: &str| -> Vec<u8> {
         let rec = match cfg.layout {
             Layout::PerDocument => {
                 serde_json::json!({"v": SCHEMA_VERSION, "id": id, "error": {"kind": kind, "message": msg}})
             }
             _ => error_record(&id, kind, msg),
         };
-        format!("{rec}\n")
+        format!("{rec}\n").into_bytes()
     };
     let text = match text {
         Ok(t) => t,
@@ -246,33 +235,33 @@ fn process(cfg: &Config, job: Job, scratch: &mut exec::Scratch) -> Done {
         let prog = &cfg.rules.program;
         let doc = exec::document(prog, &text, scratch);
         let ex = exec::extract(prog, &doc, &opts, scratch)?;
-        let mut out = String::new();
+        let mut out: Vec<u8> = Vec::new();
         let mut labels: BTreeMap<String, u64> = BTreeMap::new();
         if cfg.layout == Layout::PerDocument {
-            out.push_str(&format!(
-                "{{\"v\":{SCHEMA_VERSION},\"id\":{},\"records\":[",
-                serde_json::Value::from(id.as_str())
-            ));
+            out.extend_from_slice(
+                format!("{{\"v\":{SCHEMA_VERSION},\"id\":{},\"records\":[", serde_json::Value::from(id.as_str()))
+                    .as_bytes(),
+            );
         }
         for (k, &a) in ex.output.iter().enumerate() {
             let r = output::record(prog, &doc, &ex.annotations[a as usize], cfg.unit);
             match cfg.layout {
                 Layout::Jsonl => {
-                    out.push_str(&record_json(&r, &id, true).to_string());
-                    out.push('\n');
+                    r.write_json(Some(&id), &mut out);
+                    out.push(b'\n');
                 }
-                Layout::Text => out.push_str(&format!("{id}\t{}\n", r.to_text())),
+                Layout::Text => out.extend_from_slice(format!("{id}\t{}\n", r.to_text()).as_bytes()),
                 Layout::PerDocument => {
                     if k > 0 {
-                        out.push(',');
+                        out.push(b',');
                     }
-                    out.push_str(&record_json(&r, &id, false).to_string());
+                    r.write_json(None, &mut out);
                 }
             }
             *labels.entry(r.label).or_default() += 1;
         }
         if cfg.layout == Layout::PerDocument {
-            out.push_str("]}\n");
+            out.extend_from_slice(b"]}\n");
         }
         Ok::<_, exec::Exceeded>((out, labels))
     }));
@@ -407,7 +396,7 @@ fn run_inline(cfg: &Config, out: &mut dyn Write, totals: &mut Totals, progress: 
 
 /// Writes one document's output and counts it as written.
 fn write_done(cfg: &Config, out: &mut dyn Write, done: &Done) -> io::Result<()> {
-    out.write_all(done.out.as_bytes())?;
+    out.write_all(&done.out)?;
     cfg.control.written.fetch_add(1, Ordering::SeqCst);
     Ok(())
 }
