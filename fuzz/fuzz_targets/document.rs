@@ -5,6 +5,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+
+#[path = "bound.rs"]
+mod bound;
 use std::sync::OnceLock;
 use trawl::exec::{self, Scratch};
 use trawl::output::{records, OffsetUnit};
@@ -32,8 +35,8 @@ fuzz_target!(|data: &[u8]| {
         let mut scratch = Scratch::new();
         let doc = exec::document(&rules.program, text, &mut scratch);
         let ex = exec::extract(&rules.program, &doc, &opts, &mut scratch).expect("within the default limits");
-        let bound = trawl_fuzz_bound(rules, doc.tokens.len(), ex.annotations.len());
-        assert!(scratch.steps() <= bound, "{} steps over the bound {bound}", scratch.steps());
+        let most = bound::steps(rules, doc.tokens.len(), ex.annotations.len());
+        assert!(scratch.steps() <= most, "{} steps over the bound {most}", scratch.steps());
         for unit in [OffsetUnit::Chars, OffsetUnit::Bytes] {
             for r in records(&rules.program, &doc, &ex, unit) {
                 let sliced = match unit {
@@ -55,14 +58,3 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(bt, records(&rules.program, &doc, &ex, OffsetUnit::Chars), "prefilter windows differ");
     }
 });
-
-/// The linear bound: every rule's instructions (contexts and mirrors included) times the
-/// positions, a few times over (a column cleared per match, context tables), plus the
-/// per-annotation and per-token work of conflicts, vetoes and derived names.
-fn trawl_fuzz_bound(rules: &Rules, tokens: usize, annotations: usize) -> u64 {
-    let p = &rules.program;
-    let contexts: usize = p.contexts.iter().map(|c| c.insts.len() + c.mirror.as_ref().map_or(0, Vec::len)).sum();
-    let insts: usize = p.rules.iter().map(|r| r.insts.len() + contexts).sum();
-    let n = tokens as u64 + 2;
-    16 * insts as u64 * n + 8 * (p.rules.len() as u64 + 1) * (annotations as u64 + n)
-}

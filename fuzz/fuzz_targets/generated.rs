@@ -6,6 +6,9 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
+
+#[path = "bound.rs"]
+mod bound;
 use trawl::exec::{self, Scratch};
 use trawl::output::{records, OffsetUnit};
 use trawl::{Options, Rules};
@@ -165,15 +168,6 @@ fn source(rules: &[Rule]) -> String {
     s
 }
 
-/// The linear bound (as in the document target).
-fn bound(rules: &Rules, tokens: usize, annotations: usize) -> u64 {
-    let p = &rules.program;
-    let contexts: usize = p.contexts.iter().map(|c| c.insts.len() + c.mirror.as_ref().map_or(0, Vec::len)).sum();
-    let insts: usize = p.rules.iter().map(|r| r.insts.len() + contexts).sum();
-    let n = tokens as u64 + 2;
-    16 * insts as u64 * n + 8 * (p.rules.len() as u64 + 1) * (annotations as u64 + n)
-}
-
 fuzz_target!(|case: Case| {
     let src = source(&case.rules);
     let Ok(rules) = Rules::from_source("generated.trawl", &src) else { return };
@@ -185,7 +179,7 @@ fuzz_target!(|case: Case| {
         s.set_backtracking(backtracking);
         let ex = exec::extract(&rules.program, &whole, &opts, &mut s).expect("within limits");
         if backtracking {
-            let b = bound(&rules, whole.tokens.len(), ex.annotations.len());
+            let b = bound::steps(&rules, whole.tokens.len(), ex.annotations.len());
             assert!(s.steps() <= b, "{} steps over the bound {b}\n{src}", s.steps());
         }
         records(&rules.program, &whole, &ex, OffsetUnit::Chars)
