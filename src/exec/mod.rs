@@ -315,13 +315,6 @@ impl Scratch {
         &p[from..from + len]
     }
 
-    /// The first occurrence of key `id` at or after token `from` (one binary search).
-    fn next_occurrence(&self, id: u32, fold: bool, from: u32) -> Option<u32> {
-        let p = if fold { &self.postings_fold } else { &self.postings_exact };
-        let i = p.partition_point(|&(k, q)| (k, q) < (id, from));
-        p.get(i).filter(|&&(k, _)| k == id).map(|&(_, q)| q)
-    }
-
     /// Whether rule searches may use the bounded backtracker (the default) or only the Pike VM.
     /// Both find the same matches; this is here so that tests can check that they do.
     pub fn set_backtracking(&mut self, allowed: bool) {
@@ -810,15 +803,27 @@ fn run_rule(
         }
     }
     // A start is only worth a VM run where everything the rule needs follows it in its unit.
+    // Candidates are sorted, so one cursor per needed label or key walks forward through its
+    // occurrences: O(candidates + occurrences), not a binary search per candidate.
     if !cr.needs_labels.is_empty() || !cr.needs_keys.is_empty() {
+        let mut label_at = vec![0usize; cr.needs_labels.len()];
+        let keys: Vec<&[(u32, u32)]> = cr.needs_keys.iter().map(|&(id, fold)| s.postings(id, fold)).collect();
+        let mut key_at = vec![0usize; keys.len()];
         cands.retain(|&p| {
             let end = unit_bounds(doc, rule.scope, unit_of(s, rule.scope, p)).1;
-            cr.needs_labels.iter().all(|l| {
+            cr.needs_labels.iter().zip(label_at.iter_mut()).all(|(l, at)| {
                 let kept = &labels[l.0 as usize].kept;
-                let i = kept.partition_point(|&id| anns[id as usize].start < p);
                 // Sorted by start: the first at or after `p` decides.
-                kept.get(i).is_some_and(|&id| anns[id as usize].start < end)
-            }) && cr.needs_keys.iter().all(|&(id, fold)| s.next_occurrence(id, fold, p).is_some_and(|q| q < end))
+                while kept.get(*at).is_some_and(|&id| anns[id as usize].start < p) {
+                    *at += 1;
+                }
+                kept.get(*at).is_some_and(|&id| anns[id as usize].start < end)
+            }) && keys.iter().zip(key_at.iter_mut()).all(|(occ, at)| {
+                while occ.get(*at).is_some_and(|&(_, q)| q < p) {
+                    *at += 1;
+                }
+                occ.get(*at).is_some_and(|&(_, q)| q < end)
+            })
         });
     }
     let mut matches: Vec<Vec<u32>> = Vec::new();
