@@ -157,8 +157,16 @@ fn read_all(cfg: &Config, mut emit_one: impl FnMut(Job) -> bool) {
         if control.stopped() {
             return;
         }
-        match &cfg.jsonl {
-            None => {
+        match (&cfg.jsonl, &src.input) {
+            // An entry a folder walk could not use is its error record, in either mode.
+            (_, super::inputs::Input::Skipped(e)) => {
+                let job = Job { seq, id: src.id.clone(), text: Err(e.clone()), anchor: None, raw: None };
+                seq += 1;
+                if !emit(job) {
+                    return;
+                }
+            }
+            (None, _) => {
                 control.waiting.store(true, Ordering::SeqCst);
                 let text = read_whole(&src.input, cfg.max_doc_bytes);
                 control.waiting.store(false, Ordering::SeqCst);
@@ -168,7 +176,7 @@ fn read_all(cfg: &Config, mut emit_one: impl FnMut(Job) -> bool) {
                     return;
                 }
             }
-            Some(_) => {
+            (Some(_), _) => {
                 let mut reader = match JsonlReader::open(src, cfg.max_doc_bytes) {
                     Ok(r) => r,
                     Err(e) => {

@@ -106,7 +106,7 @@ impl std::fmt::Display for Exceeded {
         match self {
             Exceeded::Steps(n) => write!(f, "extraction took more than {n} matching steps (--max-steps)"),
             Exceeded::Annotations(n) => write!(f, "extraction made more than {n} annotations"),
-            Exceeded::Time(t) => write!(f, "extraction took longer than {:.1} s (--timeout)", t.as_secs_f64()),
+            Exceeded::Time(t) => write!(f, "extraction took longer than {} s (--timeout)", t.as_secs_f64()),
         }
     }
 }
@@ -832,8 +832,7 @@ fn run_rule(
     while ci < cands.len() {
         units = units.wrapping_add(1);
         if s.vm.exhausted() || (units % 1024 == 0 && s.deadline.is_some_and(|d| std::time::Instant::now() > d)) {
-            // `extract` reports it; what this rule found so far is never used.
-            s.vm.steps = s.vm.steps.max(s.vm.limit.0.saturating_add(1));
+            // `extract` reports which limit it was; what this rule found so far is never used.
             break;
         }
         let unit = unit_of(s, rule.scope, cands[ci]);
