@@ -195,11 +195,43 @@ fn span_json(doc: &Document, s: u32, e: u32, unit: OffsetUnit) -> Json {
     json!({"text": text, "start": a, "end": b})
 }
 
+/// The character offset of byte `b`, which lies inside a token or at its end.
+fn char_offset(doc: &Document, b: u32) -> usize {
+    let i = doc.tokens.partition_point(|t| t.end < b).min(doc.tokens.len().saturating_sub(1));
+    let t = &doc.tokens[i];
+    t.char_start as usize + doc.text[t.start as usize..b as usize].chars().count()
+}
+
+/// A part of a token (bytes `[s, e)` of the document) as a span object.
+fn part_json(doc: &Document, s: u32, e: u32, unit: OffsetUnit) -> Json {
+    let text = &doc.text[s as usize..e as usize];
+    let (a, b) = match unit {
+        OffsetUnit::Bytes => (s as usize, e as usize),
+        OffsetUnit::Chars => {
+            let a = char_offset(doc, s);
+            (a, a + text.chars().count())
+        }
+    };
+    json!({"text": text, "start": a, "end": b})
+}
+
+/// A number as JSON: integers as integers, other numbers with the digits they have.
+fn number_json(n: rust_decimal::Decimal) -> Json {
+    let n = n.normalize();
+    if n.fract().is_zero() {
+        if let Ok(i) = i64::try_from(n) {
+            return json!(i);
+        }
+    }
+    n.to_string().parse::<f64>().ok().and_then(serde_json::Number::from_f64).map_or(Json::Null, Json::Number)
+}
+
 fn value_json(doc: &Document, v: &Value, unit: OffsetUnit) -> Json {
     match v {
         Value::Null => Json::Null,
         Value::Bool(b) => Json::Bool(*b),
-        Value::Int(i) => json!(i),
+        Value::Num(n) => number_json(*n),
+        Value::Part(s, e) => part_json(doc, *s, *e, unit),
         Value::Str(s) => Json::String(s.clone()),
         Value::Span(s, e) => span_json(doc, *s, *e, unit),
         Value::List(items) => Json::Array(items.iter().map(|i| value_json(doc, i, unit)).collect()),
@@ -215,10 +247,8 @@ pub fn record(prog: &Program, doc: &Document, a: &Annotation, unit: OffsetUnit) 
     let (rule, source, captures) = match &a.origin {
         Origin::Rule { rule, captures, .. } => {
             let r = &prog.set.rules[rule.0 as usize];
-            let caps = captures
-                .iter()
-                .map(|&(i, s, e)| (r.captures[i as usize].clone(), span_json(doc, s, e, unit)))
-                .collect();
+            let name = |i: usize| r.captures.get(i).unwrap_or_else(|| &r.groups[i - r.captures.len()].name).clone();
+            let caps = captures.iter().map(|(i, v)| (name(*i as usize), value_json(doc, v, unit))).collect();
             (r.name.clone(), prog.set.sources.location(r.span), caps)
         }
         _ => (String::new(), String::new(), Map::new()),

@@ -3,7 +3,7 @@
 //! turns it into instructions.
 
 use crate::source::{SourceMap, Span};
-use crate::syntax::ast::{CasePolicy, CmpOp, Example, Literal, Scope};
+use crate::syntax::ast::{BinOp, CasePolicy, CmpOp, Example, Literal, Scope};
 
 /// Index of a label (lexicon name or emitted label).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -121,6 +121,11 @@ pub struct Rule {
     pub captures: Vec<String>,
     /// For each capture, the label it wraps when it wraps exactly one annotation reference.
     pub capture_labels: Vec<Option<LabelId>>,
+    /// For each capture, whether one match can bind it more than once (inside `*`, `+` or
+    /// `{m,n}`, or written twice): its value is then the list of every binding, in order.
+    pub lists: Vec<bool>,
+    /// Named groups of token regexes: captures of a part of one token.
+    pub groups: Vec<Group>,
     /// `where` conditions, all must hold.
     pub conditions: Vec<Expr>,
     /// `emit` clauses.
@@ -137,6 +142,20 @@ pub struct Rule {
     pub reads: Vec<LabelId>,
     /// Examples, unchecked (the rule-test runner uses them).
     pub examples: Vec<Example>,
+}
+
+/// A named group of a token regex (`/(?<amount>\d+)(?<scale>bn|m)/`): it captures a part of
+/// the token the regex matched.
+#[derive(Debug, Clone)]
+pub struct Group {
+    /// The group's name, used like a capture's.
+    pub name: String,
+    /// The hidden capture of the token the regex matched (named `#` and the regex).
+    pub token: usize,
+    /// The regex, as written.
+    pub regex: String,
+    /// Case-insensitive (`/.../i`).
+    pub fold: bool,
 }
 
 /// A checked emit.
@@ -323,8 +342,10 @@ impl Class {
 pub enum Expr {
     /// A constant.
     Const(Literal),
-    /// A capture's span.
+    /// A capture's span (the list of its spans for a list capture).
     Capture(usize),
+    /// A named group of a token regex: index into [`Rule::groups`].
+    Group(usize),
     /// A field of the annotation a capture wraps.
     Field(usize, String),
     /// A list.
@@ -335,6 +356,12 @@ pub enum Expr {
     Date(Box<[Option<Expr>; 3]>),
     /// Comparison.
     Compare(Box<Expr>, CmpOp, Box<Expr>),
+    /// Arithmetic, `++` and `??`.
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// `-a`
+    Neg(Box<Expr>),
+    /// `if c then a else b`
+    If(Box<[Expr; 3]>),
     /// All true.
     And(Vec<Expr>),
     /// Any true.
@@ -343,7 +370,7 @@ pub enum Expr {
     Not(Box<Expr>),
 }
 
-/// Built-in functions of one argument.
+/// Built-in functions (`date` is [`Expr::Date`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Func {
     /// The text.
@@ -352,25 +379,56 @@ pub enum Func {
     Lower,
     /// The text, upper-cased.
     Upper,
+    /// The text without surrounding white space.
+    Trim,
+    /// `replace(x, from, to)`: every occurrence of `from` replaced.
+    Replace,
     /// An integer from digits or number words.
     Int,
+    /// An exact decimal number from digits or number words.
+    Num,
     /// Length in characters.
     Len,
+    /// `round(x)`, `round(x, places)`: rounded half away from zero.
+    Round,
+    /// The first present argument.
+    Coalesce,
+    /// `join(list)`, `join(list, separator)`: the texts joined (by a space).
+    Join,
+    /// How many values: the items of a list, 1 for one value, 0 for none.
+    Count,
+    /// The first item of a list (a value that is not a list is its own first item).
+    First,
+    /// The last item of a list.
+    Last,
 }
 
 impl Func {
     /// Looks a function up by name.
     pub fn from_name(name: &str) -> Option<Func> {
-        Some(match name {
-            "text" => Func::Text,
-            "lower" => Func::Lower,
-            "upper" => Func::Upper,
-            "int" => Func::Int,
-            "len" => Func::Len,
-            _ => return None,
-        })
+        Func::ALL.iter().find(|(n, ..)| *n == name).map(|&(_, f, ..)| f)
     }
 
+    /// Every function: name, function, fewest and most arguments (`None`: any number).
+    pub const ALL: &'static [(&'static str, Func, usize, Option<usize>)] = &[
+        ("text", Func::Text, 1, Some(1)),
+        ("lower", Func::Lower, 1, Some(1)),
+        ("upper", Func::Upper, 1, Some(1)),
+        ("trim", Func::Trim, 1, Some(1)),
+        ("replace", Func::Replace, 3, Some(3)),
+        ("int", Func::Int, 1, Some(1)),
+        ("num", Func::Num, 1, Some(1)),
+        ("len", Func::Len, 1, Some(1)),
+        ("round", Func::Round, 1, Some(2)),
+        ("coalesce", Func::Coalesce, 1, None),
+        ("join", Func::Join, 1, Some(2)),
+        ("count", Func::Count, 1, Some(1)),
+        ("first", Func::First, 1, Some(1)),
+        ("last", Func::Last, 1, Some(1)),
+    ];
+
     /// Function names, `date` included (for suggestions).
-    pub const NAMES: &'static [&'static str] = &["text", "lower", "upper", "int", "len", "date"];
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        Func::ALL.iter().map(|(n, ..)| *n).chain(["date"])
+    }
 }

@@ -8,6 +8,7 @@
 //! collected before giving up.
 
 mod cascade;
+mod exprs;
 pub mod hir;
 mod lint;
 pub mod load;
@@ -272,7 +273,10 @@ impl<'f, 'a> Checker<'f, 'a> {
                 match f.split_once('=') {
                     Some((k, v)) if !k.trim().is_empty() => {
                         let v = v.trim();
-                        let value = v.parse::<i64>().map(Literal::Int).unwrap_or_else(|_| Literal::Str(v.to_string()));
+                        let value = v
+                            .parse::<i64>()
+                            .map(|n| Literal::Num(n.into()))
+                            .unwrap_or_else(|_| Literal::Str(v.to_string()));
                         features.push((k.trim().to_string(), value));
                     }
                     _ => {
@@ -435,6 +439,11 @@ struct RuleCx {
     scope: Scope,
     captures: Vec<String>,
     capture_labels: Vec<Option<LabelId>>,
+    /// Per capture: one match can bind it more than once (known once the pattern is checked).
+    lists: Vec<bool>,
+    /// Per capture: no match binds it.
+    never: Vec<bool>,
+    groups: Vec<Group>,
     reads: BTreeSet<LabelId>,
     stack: Vec<String>,
 }
@@ -443,4 +452,59 @@ impl RuleCx {
     fn capture(&self, name: &str) -> Option<usize> {
         self.captures.iter().position(|c| c == name)
     }
+
+    fn group(&self, name: &str) -> Option<usize> {
+        self.groups.iter().position(|g| g.name == name)
+    }
+
+    /// The capture of that name, made on first use; a capture bound to different things keeps
+    /// no label (it has no fields).
+    fn bind(&mut self, name: &str, label: Option<LabelId>) -> usize {
+        match self.capture(name) {
+            Some(i) => {
+                if self.capture_labels[i] != label {
+                    self.capture_labels[i] = None;
+                }
+                i
+            }
+            None => {
+                self.captures.push(name.to_string());
+                self.capture_labels.push(label);
+                self.captures.len() - 1
+            }
+        }
+    }
+}
+
+/// The most times one match binds each capture of `p`, 2 meaning two or more.
+fn bindings(p: &Pat, most: &mut [u8]) {
+    fn walk(p: &Pat, times: u8, most: &mut [u8]) {
+        match p {
+            Pat::Alt(items) => items.iter().for_each(|i| walk(i, times, most)),
+            Pat::Seq(items) => {
+                // Captures written twice in a row bind twice: count a sequence's parts apart.
+                let mut sum = vec![0u8; most.len()];
+                for item in items {
+                    let mut one = vec![0u8; most.len()];
+                    walk(item, times, &mut one);
+                    sum.iter_mut().zip(&one).for_each(|(s, o)| *s = (*s + o).min(2));
+                }
+                most.iter_mut().zip(&sum).for_each(|(m, s)| *m = (*m).max(*s));
+            }
+            Pat::Repeat { inner, max, .. } => {
+                let t = match max {
+                    Some(0) => 0,
+                    Some(1) => times,
+                    _ => (times * 2).min(2),
+                };
+                walk(inner, t, most)
+            }
+            Pat::Capture(i, inner) => {
+                most[*i] = most[*i].max(times);
+                walk(inner, times, most);
+            }
+            Pat::Context { .. } | Pat::Anchor(_) | Pat::Token(_) | Pat::Annot { .. } => {}
+        }
+    }
+    walk(p, 1, most)
 }

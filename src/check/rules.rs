@@ -9,6 +9,9 @@ impl<'f, 'a> Checker<'f, 'a> {
             scope: Scope::Sentence,
             captures: vec![],
             capture_labels: vec![],
+            lists: vec![],
+            never: vec![],
+            groups: vec![],
             reads: BTreeSet::new(),
             stack: vec![],
         };
@@ -70,6 +73,10 @@ impl<'f, 'a> Checker<'f, 'a> {
                 .hints
                 .push("every match must cover at least one token; make at least one element required".into());
         }
+        let mut most = vec![0u8; cx.captures.len()];
+        bindings(&pat, &mut most);
+        cx.lists = most.iter().map(|&n| n > 1).collect();
+        cx.never = most.iter().map(|&n| n == 0).collect();
         let conditions = conditions_ast.iter().filter_map(|e| self.expr(e, &cx)).collect();
         let mut emits = vec![];
         for e in emits_ast {
@@ -78,7 +85,22 @@ impl<'f, 'a> Checker<'f, 'a> {
             };
             let at = match &e.at {
                 Some(x) => match cx.capture(&x.name) {
+                    Some(i) if cx.lists[i] => {
+                        self.err(x.span, format!("capture `{}` can hold several spans; `at` needs one", x.name))
+                            .hints
+                            .push("emit at a capture outside the repetition, or emit over the whole match".into());
+                        None
+                    }
                     Some(i) => Some(i),
+                    None if cx.group(&x.name).is_some() => {
+                        self.err(
+                            x.span,
+                            format!("`{}` is a part of a token; an annotation covers whole tokens", x.name),
+                        )
+                        .hints
+                        .push("emit at the capture of the whole token and keep the part in a field".into());
+                        None
+                    }
                     None => {
                         self.unknown_capture(x, &cx);
                         None
@@ -94,13 +116,10 @@ impl<'f, 'a> Checker<'f, 'a> {
                 }
                 let value = match &f.value {
                     Some(v) => self.expr(v, &cx),
-                    None => match cx.capture(&f.name.name) {
-                        Some(i) => Some(Expr::Capture(i)),
-                        None => {
-                            self.unknown_capture(&f.name, &cx);
-                            None
-                        }
-                    },
+                    None => {
+                        let path = ast::Expr::Path(vec![f.name.clone()], f.name.span);
+                        self.expr(&path, &cx)
+                    }
                 };
                 if let Some(v) = value {
                     fields.push((f.name.name.clone(), v));
@@ -114,6 +133,8 @@ impl<'f, 'a> Checker<'f, 'a> {
             pattern: pat,
             captures: cx.captures,
             capture_labels: cx.capture_labels,
+            lists: cx.lists,
+            groups: cx.groups,
             conditions,
             emits,
             vetoes,
@@ -125,7 +146,7 @@ impl<'f, 'a> Checker<'f, 'a> {
         })
     }
 
-    fn unknown_capture(&mut self, x: &ast::Ident, cx: &RuleCx) {
+    pub(super) fn unknown_capture(&mut self, x: &ast::Ident, cx: &RuleCx) {
         let hint = did_you_mean(&x.name, cx.captures.iter().map(String::as_str));
         let d = self.err(x.span, format!("unknown capture `{}`", x.name));
         d.hints.push(match hint {
@@ -152,23 +173,20 @@ impl<'f, 'a> Checker<'f, 'a> {
                     return None;
                 }
                 let inner = self.pattern(inner, cx, in_context)?;
+                // `x:E?` is `(x:E)?`: the capture holds what `E` holds (its fields too).
+                if let Pat::Repeat { inner: e, min: 0, max: Some(1), lazy } = inner {
+                    let label = match e.as_ref() {
+                        Pat::Annot { label, .. } => Some(*label),
+                        _ => None,
+                    };
+                    let i = cx.bind(&name.name, label);
+                    return Some(Pat::Repeat { inner: Box::new(Pat::Capture(i, e)), min: 0, max: Some(1), lazy });
+                }
                 let label = match &inner {
                     Pat::Annot { label, .. } => Some(*label),
                     _ => None,
                 };
-                let i = match cx.capture(&name.name) {
-                    Some(i) => {
-                        if cx.capture_labels[i] != label {
-                            cx.capture_labels[i] = None;
-                        }
-                        i
-                    }
-                    None => {
-                        cx.captures.push(name.name.clone());
-                        cx.capture_labels.push(label);
-                        cx.captures.len() - 1
-                    }
-                };
+                let i = cx.bind(&name.name, label);
                 Pat::Capture(i, Box::new(inner))
             }
             ast::Pattern::Repeat { inner, min, max, lazy, .. } => {
@@ -192,7 +210,15 @@ impl<'f, 'a> Checker<'f, 'a> {
             }
             ast::Pattern::Anchor { start, .. } => Pat::Anchor(*start),
             ast::Pattern::Literal { text, ignore_case, span } => self.literal(text, *ignore_case, *span)?,
-            ast::Pattern::Token(t, _) => Pat::Token(self.test(t, cx)?),
+            ast::Pattern::Token(t, span) => {
+                let test = self.test(t, cx)?;
+                match t {
+                    ast::TokenTest::Regex { source, ignore_case, .. } => {
+                        self.regex_groups(source, *ignore_case, *span, test, cx, in_context)?
+                    }
+                    _ => Pat::Token(test),
+                }
+            }
             ast::Pattern::Ref { name, constraints, span } => {
                 if constraints.is_empty() {
                     if name.name == "any" || name.name == "_" {
@@ -255,6 +281,56 @@ impl<'f, 'a> Checker<'f, 'a> {
                 }
             }
         })
+    }
+
+    /// A token regex with named groups: the token is held by a hidden capture (named `#` and the
+    /// regex, so that the same regex written twice binds one list), each group is a capture of
+    /// a part of it.
+    fn regex_groups(
+        &mut self,
+        source: &str,
+        fold: bool,
+        span: Span,
+        test: Test,
+        cx: &mut RuleCx,
+        in_context: bool,
+    ) -> Option<Pat> {
+        let Ok(re) = crate::compile::build_regex(source, fold) else {
+            return Some(Pat::Token(test));
+        };
+        let names: Vec<&str> = re.capture_names().flatten().collect();
+        if names.is_empty() {
+            return Some(Pat::Token(test));
+        }
+        if in_context {
+            self.err(
+                span,
+                "named groups are captures, and captures are not allowed inside `before(...)` or `after(...)`",
+            )
+            .hints
+            .push("write the group without a name: `(?:...)`".into());
+            return None;
+        }
+        let token = cx.bind(&format!("#{source}"), None);
+        for name in names {
+            match cx.group(name) {
+                Some(g) if cx.groups[g].token == token => {}
+                Some(_) => {
+                    self.err(span, format!("group `{name}` is named in two different regexes of this rule"))
+                        .hints
+                        .push("give each regex's groups names of their own".into());
+                    return None;
+                }
+                None if cx.capture(name).is_some() => {
+                    self.err(span, format!("group `{name}` has the name of a capture of this rule"))
+                        .hints
+                        .push("rename the group or the capture".into());
+                    return None;
+                }
+                None => cx.groups.push(Group { name: name.to_string(), token, regex: source.to_string(), fold }),
+            }
+        }
+        Some(Pat::Capture(token, Box::new(Pat::Token(test))))
     }
 
     fn literal(&mut self, text: &str, fold: bool, span: Span) -> Option<Pat> {
@@ -337,12 +413,18 @@ impl<'f, 'a> Checker<'f, 'a> {
                 }
             }
             ast::TokenTest::Compare { property, op, value } => match (property.name.as_str(), value) {
-                ("len", Literal::Int(n)) => Test::Len(*op, *n),
-                ("len", Literal::Str(_)) => {
+                ("len", Literal::Num(n)) => match i64::try_from(*n) {
+                    Ok(n) => Test::Len(*op, n),
+                    Err(_) => {
+                        self.err(property.span, "`len` compares with a whole number");
+                        return None;
+                    }
+                },
+                ("len", _) => {
                     self.err(property.span, "`len` compares with a number");
                     return None;
                 }
-                (_, Literal::Int(_)) => {
+                (_, Literal::Num(_) | Literal::Bool(_)) => {
                     self.err(property.span, format!("`{}` compares with a string", property.name));
                     return None;
                 }
@@ -360,102 +442,6 @@ impl<'f, 'a> Checker<'f, 'a> {
                     Test::Prop(prop, *op, s.clone())
                 }
             },
-        })
-    }
-
-    fn expr(&mut self, e: &ast::Expr, cx: &RuleCx) -> Option<Expr> {
-        Some(match e {
-            ast::Expr::Or(items, _) => Expr::Or(all(items.iter().map(|i| self.expr(i, cx)).collect())?),
-            ast::Expr::And(items, _) => Expr::And(all(items.iter().map(|i| self.expr(i, cx)).collect())?),
-            ast::Expr::Not(inner, _) => Expr::Not(Box::new(self.expr(inner, cx)?)),
-            ast::Expr::Compare(a, op, b, _) => {
-                Expr::Compare(Box::new(self.expr(a, cx)?), *op, Box::new(self.expr(b, cx)?))
-            }
-            ast::Expr::List(items, _) => Expr::List(all(items.iter().map(|i| self.expr(i, cx)).collect())?),
-            ast::Expr::Literal(l, _) => Expr::Const(l.clone()),
-            ast::Expr::Path(parts, _) => {
-                let Some(i) = cx.capture(&parts[0].name) else {
-                    self.unknown_capture(&parts[0], cx);
-                    return None;
-                };
-                match parts.len() {
-                    1 => Expr::Capture(i),
-                    2 => {
-                        let Some(label) = cx.capture_labels[i] else {
-                            self.err(
-                                parts[1].span,
-                                format!(
-                                    "capture `{}` does not hold one annotation, so it has no fields",
-                                    parts[0].name
-                                ),
-                            )
-                            .hints
-                            .push(format!(
-                                "fields come from annotations: capture a label or lexicon, as in `{}:Title`",
-                                parts[0].name
-                            ));
-                            return None;
-                        };
-                        if !self.check_field(label, &parts[1]) {
-                            return None;
-                        }
-                        Expr::Field(i, parts[1].name.clone())
-                    }
-                    _ => {
-                        self.err(parts[2].span, "fields of fields are not supported");
-                        return None;
-                    }
-                }
-            }
-            ast::Expr::Call(name, args, span) => {
-                if name.name == "date" {
-                    let mut slots: [Option<Expr>; 3] = [None, None, None];
-                    for (k, (n, a)) in args.iter().enumerate() {
-                        let idx = match n {
-                            None if k < 3 => k,
-                            None => {
-                                self.err(a.span(), "`date` takes at most three arguments: year, month, day");
-                                return None;
-                            }
-                            Some(n) => match n.name.as_str() {
-                                "year" => 0,
-                                "month" => 1,
-                                "day" => 2,
-                                _ => {
-                                    self.err(n.span, format!("`date` has no argument `{}`", n.name))
-                                        .hints
-                                        .push("its arguments are `year`, `month` and `day`".into());
-                                    return None;
-                                }
-                            },
-                        };
-                        if slots[idx].is_some() {
-                            self.err(a.span(), "this `date` argument is given twice");
-                            return None;
-                        }
-                        slots[idx] = Some(self.expr(a, cx)?);
-                    }
-                    if slots.iter().all(Option::is_none) {
-                        self.err(*span, "`date` needs at least one of year, month, day");
-                        return None;
-                    }
-                    return Some(Expr::Date(Box::new(slots)));
-                }
-                let Some(f) = Func::from_name(&name.name) else {
-                    let hint = did_you_mean(&name.name, Func::NAMES.iter().copied());
-                    let d = self.err(name.span, format!("unknown function `{}`", name.name));
-                    d.hints.push(match hint {
-                        Some(h) => format!("did you mean `{h}`?"),
-                        None => format!("functions: {}", Func::NAMES.join(", ")),
-                    });
-                    return None;
-                };
-                if args.len() != 1 || args[0].0.is_some() {
-                    self.err(*span, format!("`{}` takes one argument", name.name));
-                    return None;
-                }
-                Expr::Call(f, vec![self.expr(&args[0].1, cx)?])
-            }
         })
     }
 }

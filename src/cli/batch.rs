@@ -117,6 +117,8 @@ pub struct Totals {
     pub bytes: u64,
     /// Matching steps taken (see `trawl::exec::Scratch::steps`).
     pub steps: u64,
+    /// Values lost to overflow or division by zero (see `trawl::exec::Scratch::faults`).
+    pub faults: u64,
     /// Records per label.
     pub labels: BTreeMap<String, u64>,
     /// The output was closed downstream.
@@ -138,6 +140,7 @@ struct Done {
     failed: bool,
     bytes: u64,
     steps: u64,
+    faults: u64,
     /// Records per label.
     labels: BTreeMap<String, u64>,
 }
@@ -233,7 +236,15 @@ fn process(cfg: &Config, job: Job, scratch: &mut exec::Scratch) -> Done {
         Ok(t) => t,
         Err((kind, msg)) => {
             eprintln!("trawl: {id}: {msg}");
-            return Done { seq, out: failure(kind, &msg), failed: true, bytes: 0, steps: 0, labels: BTreeMap::new() };
+            return Done {
+                seq,
+                out: failure(kind, &msg),
+                failed: true,
+                bytes: 0,
+                steps: 0,
+                faults: 0,
+                labels: BTreeMap::new(),
+            };
         }
     };
     let opts = Options { anchor: anchor.or(cfg.anchor), limits: cfg.limits };
@@ -275,7 +286,8 @@ fn process(cfg: &Config, job: Job, scratch: &mut exec::Scratch) -> Done {
     }));
     match res {
         Ok(Ok((out, labels))) => {
-            Done { seq, out, failed: false, bytes: text.len() as u64, steps: scratch.steps(), labels }
+            let (steps, faults) = (scratch.steps(), scratch.faults());
+            Done { seq, out, failed: false, bytes: text.len() as u64, steps, faults, labels }
         }
         Ok(Err(e)) => {
             let msg = e.to_string();
@@ -287,6 +299,7 @@ fn process(cfg: &Config, job: Job, scratch: &mut exec::Scratch) -> Done {
                 failed: true,
                 bytes: text.len() as u64,
                 steps,
+                faults: 0,
                 labels: BTreeMap::new(),
             }
         }
@@ -300,6 +313,7 @@ fn process(cfg: &Config, job: Job, scratch: &mut exec::Scratch) -> Done {
                 failed: true,
                 bytes: text.len() as u64,
                 steps: 0,
+                faults: 0,
                 labels: BTreeMap::new(),
             }
         }
@@ -350,6 +364,7 @@ fn account(t: &mut Totals, d: &Done) {
     t.docs += 1;
     t.bytes += d.bytes;
     t.steps += d.steps;
+    t.faults += d.faults;
     if d.failed {
         t.failed += 1;
     }
@@ -512,7 +527,7 @@ fn print_stats(t: &Totals, elapsed: Duration, f: StatsFormat, threads: usize) {
         StatsFormat::Json => {
             let v = serde_json::json!({"stats": {
                 "documents": t.docs, "errors": t.failed, "records": records, "labels": t.labels,
-                "MB": (mb * 1000.0).round() / 1000.0, "steps": t.steps, "seconds": (secs * 1000.0).round() / 1000.0,
+                "MB": (mb * 1000.0).round() / 1000.0, "steps": t.steps, "value_faults": t.faults, "seconds": (secs * 1000.0).round() / 1000.0,
                 "MB_per_s": (rate * 100.0).round() / 100.0, "threads": threads,
             }});
             eprintln!("{v}");
@@ -521,6 +536,9 @@ fn print_stats(t: &Totals, elapsed: Duration, f: StatsFormat, threads: usize) {
             eprintln!("documents: {} ({} with errors)", t.docs, t.failed);
             eprintln!("records:   {records}");
             eprintln!("steps:     {}", t.steps);
+            if t.faults > 0 {
+                eprintln!("values lost to overflow or division by zero: {}", t.faults);
+            }
             for (label, n) in &t.labels {
                 eprintln!("  {label:<16} {n}");
             }

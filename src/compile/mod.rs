@@ -87,6 +87,12 @@ pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
     for (ri, r) in set.rules.iter().enumerate() {
         let mut insts = vec![Inst::Save(0)];
         let context_insts = c.context_insts;
+        let mut slots = 2 + 3 * r.captures.len() as u32;
+        c.lists = r.lists.clone();
+        c.log_head = slots;
+        if r.lists.iter().any(|&l| l) {
+            slots += 1;
+        }
         c.pat(&r.pattern, &mut insts, false);
         insts.push(Inst::Save(1));
         insts.push(Inst::Match);
@@ -135,7 +141,17 @@ pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
         rules.push(CompiledRule {
             rule: hir::RuleId(ri as u32),
             insts,
-            slots: 2 + 3 * r.captures.len() as u32,
+            slots,
+            log_head: (slots > c.log_head).then_some(c.log_head),
+            groups: r
+                .groups
+                .iter()
+                .map(|g| {
+                    let re = build_regex(&g.regex, g.fold).expect("checked");
+                    let index = re.capture_names().position(|n| n == Some(g.name.as_str())).expect("named group");
+                    (re, index)
+                })
+                .collect(),
             start,
             prefix: false,
             second,
@@ -399,6 +415,9 @@ struct Compiler {
     context_insts: usize,
     constraints: Vec<Vec<hir::Constraint>>,
     covered: Vec<LabelId>,
+    /// The rule being compiled: which captures are lists, and the slot their log starts in.
+    lists: Vec<bool>,
+    log_head: u32,
 }
 
 impl Compiler {
@@ -536,6 +555,9 @@ impl Compiler {
                     self.pat(inner, out, reverse);
                 }
                 out.push(Inst::Save(base + 1));
+                if self.lists.get(*i).copied().unwrap_or(false) {
+                    out.push(Inst::Log { cap: *i as u32, head: self.log_head });
+                }
             }
             Pat::Context { negated, after, inner } => {
                 // A context in a counted repetition is compiled once, not once per copy.

@@ -135,6 +135,13 @@ pub enum Inst {
     Jmp(u32),
     /// Record the position in a slot.
     Save(u32),
+    /// Append the binding of capture `cap` (its three slots) to the list logged from slot `head`.
+    Log {
+        /// The capture.
+        cap: u32,
+        /// The slot holding the log's last node.
+        head: u32,
+    },
     /// Only at the start of the scope.
     AssertStart,
     /// Only at the end of the scope.
@@ -185,8 +192,14 @@ pub struct CompiledRule {
     pub rule: RuleId,
     /// Its instructions: `Save(0) pattern Save(1) Match`.
     pub insts: Vec<Inst>,
-    /// Slots per thread: match start and end, then start, end and annotation id per capture.
+    /// Slots per thread: match start and end, then start, end and annotation id per capture,
+    /// then, when the rule has list captures, the head of their log.
     pub slots: u32,
+    /// The slot list captures are logged from (see [`Inst::Log`]).
+    pub log_head: Option<u32>,
+    /// Per named group of a token regex ([`crate::check::hir::Rule::groups`]): the regex, and
+    /// the group's index in it.
+    pub groups: Vec<(Regex, usize)>,
     /// What can start it.
     pub start: StartSet,
     /// It starts with two or more literal tokens: its candidates come from the prefix automata.
@@ -286,6 +299,7 @@ impl Program {
                 Inst::Split(a, b) => write!(f, "split {a:04}, {b:04}")?,
                 Inst::Jmp(a) => write!(f, "jmp {a:04}")?,
                 Inst::Save(s) => write!(f, "save {s}")?,
+                Inst::Log { cap, head } => write!(f, "log {cap} in {head}")?,
                 Inst::AssertStart => write!(f, "assert scope-start")?,
                 Inst::AssertEnd => write!(f, "assert scope-end")?,
                 Inst::Context { ctx, negated } => {

@@ -1,11 +1,12 @@
 //! Evaluation: token tests, annotation constraints, and the expressions of
 //! `where` conditions and fields.
 
-use super::{normalize_date, parse_int, Annotation, Cx, Options, Origin, Value};
-use crate::check::hir::{Expr, Func};
+use super::{normalize_date, parse_int, parse_number, Annotation, Cx, Options, Origin, Value};
+use crate::check::hir::{Expr, Func, RuleId};
 use crate::compile::{CTest, NO_SLOT};
-use crate::syntax::ast::{CmpOp, Literal};
+use crate::syntax::ast::{BinOp, CmpOp, Literal};
 use crate::text::{flag, fold_case, shape, Document, TokenKind};
+use rust_decimal::{Decimal, RoundingStrategy};
 
 fn compare<T: PartialOrd + ?Sized>(op: CmpOp, a: &T, b: &T) -> bool {
     match op {
@@ -177,9 +178,9 @@ pub(crate) fn constraints_hold(cx: &Cx, ann: u32, table: u32) -> bool {
             None => v != Value::Null,
             Some((op, lit)) => match (lit, &v) {
                 (_, Value::Null) => *op == CmpOp::Ne,
-                (Literal::Int(n), Value::Int(x)) => cmp_num(*op, *x, *n),
-                (Literal::Int(n), other) => text_of(cx, other).trim().parse::<i64>().is_ok_and(|x| cmp_num(*op, x, *n)),
+                (Literal::Num(n), other) => number_of(cx, other).is_some_and(|x| compare(*op, &x, n)),
                 (Literal::Str(s), other) => cmp_str(*op, &text_of(cx, other), s),
+                (Literal::Bool(b), other) => compare(*op, &other.truthy(), b),
             },
         }
     })
@@ -191,12 +192,19 @@ pub(crate) fn field_value(cx: &Cx, a: &Annotation, field: &str) -> Value {
         Origin::Lexicon(hit) => {
             let e = &cx.prog.set.lexicons[hit.lexicon.0 as usize].entries[hit.entry as usize];
             match e.features.iter().find(|(k, _)| k == field) {
-                Some((_, Literal::Str(s))) => Value::Str(s.clone()),
-                Some((_, Literal::Int(i))) => Value::Int(*i),
+                Some((_, l)) => constant(l),
                 None => Value::Null,
             }
         }
         _ => a.fields.iter().find(|(k, _)| k == field).map_or(Value::Null, |(_, v)| v.clone()),
+    }
+}
+
+fn constant(l: &Literal) -> Value {
+    match l {
+        Literal::Str(s) => Value::Str(s.clone()),
+        Literal::Num(n) => Value::Num(*n),
+        Literal::Bool(b) => Value::Bool(*b),
     }
 }
 
@@ -209,71 +217,257 @@ pub(crate) fn text_of(cx: &Cx, v: &Value) -> String {
     match v {
         Value::Null => String::new(),
         Value::Bool(b) => b.to_string(),
-        Value::Int(i) => i.to_string(),
+        Value::Num(n) => n.normalize().to_string(),
         Value::Str(s) => s.clone(),
         Value::Span(s, e) => span_text(cx.doc, *s, *e).to_string(),
+        Value::Part(s, e) => cx.doc.text[*s as usize..*e as usize].to_string(),
         Value::List(items) => items.iter().map(|i| text_of(cx, i)).collect::<Vec<_>>().join(" "),
     }
 }
 
-pub(super) fn eval(cx: &Cx, e: &Expr, slots: &[u32], opts: &Options) -> Value {
-    match e {
-        Expr::Const(Literal::Str(s)) => Value::Str(s.clone()),
-        Expr::Const(Literal::Int(i)) => Value::Int(*i),
-        Expr::Capture(i) => {
-            let (a, b) = (slots[2 + 3 * i], slots[3 + 3 * i]);
+/// The number a value is or says.
+fn number_of(cx: &Cx, v: &Value) -> Option<Decimal> {
+    match v {
+        Value::Num(n) => Some(*n),
+        Value::Null | Value::Bool(_) | Value::List(_) => None,
+        other => parse_number(&text_of(cx, other)),
+    }
+}
+
+/// A match's bindings, as the search left them.
+pub(crate) struct Bound<'m> {
+    /// The rule.
+    pub rule: RuleId,
+    /// Its slots: the match's start and end, then start, end and annotation per capture.
+    pub slots: &'m [u32],
+    /// Every binding of the list captures, in order: (capture, start, end, annotation) each.
+    pub events: &'m [u32],
+}
+
+impl Bound<'_> {
+    /// Token spans and annotation ids a capture bound, in order.
+    fn bindings(&self, cx: &Cx, i: usize) -> Vec<(u32, u32, u32)> {
+        if cx.prog.set.rules[self.rule.0 as usize].lists[i] {
+            self.events
+                .chunks_exact(4)
+                .filter(|e| e[0] as usize == i && e[2] > e[1] && e[1] != NO_SLOT)
+                .map(|e| (e[1], e[2], e[3]))
+                .collect()
+        } else {
+            let (a, b, id) = (self.slots[2 + 3 * i], self.slots[3 + 3 * i], self.slots[4 + 3 * i]);
             if a == NO_SLOT || b == NO_SLOT || b <= a {
-                Value::Null
+                vec![]
             } else {
-                Value::Span(a, b)
+                vec![(a, b, id)]
             }
+        }
+    }
+
+    fn is_list(&self, cx: &Cx, i: usize) -> bool {
+        cx.prog.set.rules[self.rule.0 as usize].lists[i]
+    }
+}
+
+/// One value, or a list of them for a list capture (none: absent).
+fn one_or_list(list: bool, mut items: Vec<Value>) -> Value {
+    if items.is_empty() {
+        Value::Null
+    } else if list {
+        Value::List(items)
+    } else {
+        items.swap_remove(0)
+    }
+}
+
+/// The part of a token a regex's named group matched, as bytes of the document.
+fn group_part(cx: &Cx, rule: RuleId, g: usize, tok: u32) -> Option<Value> {
+    let (re, index) = &cx.prog.rules[rule.0 as usize].groups[g];
+    let t = &cx.doc.tokens[tok as usize];
+    let text = &cx.doc.text[t.start as usize..t.end as usize];
+    let m = re.captures(text)?.get(*index)?;
+    Some(Value::Part(t.start + m.start() as u32, t.start + m.end() as u32))
+}
+
+/// Applies a function of one value to each item of a list.
+fn each(v: Value, f: &mut dyn FnMut(Value) -> Value) -> Value {
+    match v {
+        Value::List(items) => Value::List(items.into_iter().map(&mut *f).filter(|v| *v != Value::Null).collect()),
+        other => f(other),
+    }
+}
+
+/// What each capture of a match bound, for the record's `captures`: spans, parts of tokens
+/// (named groups) and lists of them, by the index of the capture's name; the hidden captures
+/// of regexes with named groups are left out, their groups follow the captures.
+pub(crate) fn captures(cx: &Cx, b: &Bound) -> Vec<(u32, Value)> {
+    let rule = &cx.prog.set.rules[b.rule.0 as usize];
+    let mut out = vec![];
+    for (i, name) in rule.captures.iter().enumerate() {
+        if !name.starts_with('#') {
+            let v = eval(cx, &Expr::Capture(i), b, &Options::default());
+            if v != Value::Null {
+                out.push((i as u32, v));
+            }
+        }
+    }
+    for g in 0..rule.groups.len() {
+        let v = eval(cx, &Expr::Group(g), b, &Options::default());
+        if v != Value::Null {
+            out.push(((rule.captures.len() + g) as u32, v));
+        }
+    }
+    out
+}
+
+pub(super) fn eval(cx: &Cx, e: &Expr, b: &Bound, opts: &Options) -> Value {
+    match e {
+        Expr::Const(l) => constant(l),
+        Expr::Capture(i) => {
+            let spans = b.bindings(cx, *i).into_iter().map(|(s, e, _)| Value::Span(s, e)).collect();
+            one_or_list(b.is_list(cx, *i), spans)
+        }
+        Expr::Group(g) => {
+            let group = &cx.prog.set.rules[b.rule.0 as usize].groups[*g];
+            let parts =
+                b.bindings(cx, group.token).into_iter().filter_map(|(s, _, _)| group_part(cx, b.rule, *g, s)).collect();
+            one_or_list(b.is_list(cx, group.token), parts)
         }
         Expr::Field(i, f) => {
-            let id = slots[4 + 3 * i];
-            if id == NO_SLOT {
-                return Value::Null;
-            }
-            field_value(cx, &cx.anns[id as usize], f)
+            let values = b
+                .bindings(cx, *i)
+                .into_iter()
+                .filter(|&(_, _, id)| id != NO_SLOT)
+                .map(|(_, _, id)| field_value(cx, &cx.anns[id as usize], f))
+                .filter(|v| *v != Value::Null)
+                .collect();
+            one_or_list(b.is_list(cx, *i), values)
         }
         Expr::List(items) => {
-            Value::List(items.iter().map(|x| eval(cx, x, slots, opts)).filter(|v| *v != Value::Null).collect())
+            Value::List(items.iter().map(|x| eval(cx, x, b, opts)).filter(|v| *v != Value::Null).collect())
         }
-        Expr::Call(f, args) => {
-            let v = eval(cx, &args[0], slots, opts);
-            if v == Value::Null {
-                return Value::Null;
-            }
-            match f {
-                Func::Text => Value::Str(text_of(cx, &v)),
-                Func::Lower => Value::Str(text_of(cx, &v).to_lowercase()),
-                Func::Upper => Value::Str(text_of(cx, &v).to_uppercase()),
-                Func::Len => Value::Int(text_of(cx, &v).chars().count() as i64),
-                Func::Int => match v {
-                    Value::Int(i) => Value::Int(i),
-                    other => parse_int(&text_of(cx, &other)).map_or(Value::Null, Value::Int),
-                },
-            }
-        }
+        Expr::Call(f, args) => call(cx, *f, args, b, opts),
         Expr::Date(parts) => {
             let vals: Vec<Value> =
-                parts.iter().map(|p| p.as_ref().map_or(Value::Null, |x| eval(cx, x, slots, opts))).collect();
+                parts.iter().map(|p| p.as_ref().map_or(Value::Null, |x| eval(cx, x, b, opts))).collect();
             normalize_date(&vals[0], &vals[1], &vals[2], opts.anchor, &|v| text_of(cx, v))
                 .map_or(Value::Null, Value::Str)
         }
-        Expr::Compare(a, op, b) => {
-            let (x, y) = (eval(cx, a, slots, opts), eval(cx, b, slots, opts));
-            let num = |v: &Value| match v {
-                Value::Int(i) => Some(*i),
-                Value::Null => None,
-                other => text_of(cx, other).trim().parse::<i64>().ok(),
-            };
-            Value::Bool(match (num(&x), num(&y)) {
-                (Some(p), Some(q)) if matches!(x, Value::Int(_)) || matches!(y, Value::Int(_)) => cmp_num(*op, p, q),
+        Expr::Compare(x, op, y) => {
+            let (x, y) = (eval(cx, x, b, opts), eval(cx, y, b, opts));
+            let numeric = matches!(x, Value::Num(_)) || matches!(y, Value::Num(_));
+            Value::Bool(match (numeric, number_of(cx, &x), number_of(cx, &y)) {
+                (true, Some(p), Some(q)) => compare(*op, &p, &q),
                 _ => cmp_str(*op, &text_of(cx, &x), &text_of(cx, &y)),
             })
         }
-        Expr::And(items) => Value::Bool(items.iter().all(|x| eval(cx, x, slots, opts).truthy())),
-        Expr::Or(items) => Value::Bool(items.iter().any(|x| eval(cx, x, slots, opts).truthy())),
-        Expr::Not(x) => Value::Bool(!eval(cx, x, slots, opts).truthy()),
+        Expr::Binary(op, x, y) => binary(cx, *op, x, y, b, opts),
+        Expr::Neg(x) => match eval(cx, x, b, opts) {
+            Value::Null => Value::Null,
+            v => number_of(cx, &v).map_or(Value::Null, |n| Value::Num(-n)),
+        },
+        Expr::If(parts) => {
+            let [c, x, y] = parts.as_ref();
+            if eval(cx, c, b, opts).truthy() {
+                eval(cx, x, b, opts)
+            } else {
+                eval(cx, y, b, opts)
+            }
+        }
+        Expr::And(items) => Value::Bool(items.iter().all(|x| eval(cx, x, b, opts).truthy())),
+        Expr::Or(items) => Value::Bool(items.iter().any(|x| eval(cx, x, b, opts).truthy())),
+        Expr::Not(x) => Value::Bool(!eval(cx, x, b, opts).truthy()),
+    }
+}
+
+fn binary(cx: &Cx, op: BinOp, x: &Expr, y: &Expr, b: &Bound, opts: &Options) -> Value {
+    let v = eval(cx, x, b, opts);
+    if op == BinOp::Coalesce {
+        return if v == Value::Null { eval(cx, y, b, opts) } else { v };
+    }
+    let w = eval(cx, y, b, opts);
+    if v == Value::Null || w == Value::Null {
+        return Value::Null;
+    }
+    if op == BinOp::Concat {
+        return Value::Str(text_of(cx, &v) + &text_of(cx, &w));
+    }
+    let (Some(p), Some(q)) = (number_of(cx, &v), number_of(cx, &w)) else {
+        return Value::Null;
+    };
+    let r = match op {
+        BinOp::Add => p.checked_add(q),
+        BinOp::Sub => p.checked_sub(q),
+        BinOp::Mul => p.checked_mul(q),
+        _ => p.checked_div(q),
+    };
+    match r {
+        Some(n) => Value::Num(n.normalize()),
+        None => {
+            // Overflow or division by zero: no value, and counted (`--stats`).
+            cx.faults.set(cx.faults.get() + 1);
+            Value::Null
+        }
+    }
+}
+
+fn call(cx: &Cx, f: Func, args: &[Expr], b: &Bound, opts: &Options) -> Value {
+    if f == Func::Coalesce {
+        return args.iter().map(|a| eval(cx, a, b, opts)).find(|v| *v != Value::Null).unwrap_or(Value::Null);
+    }
+    let v = eval(cx, &args[0], b, opts);
+    if v == Value::Null {
+        return if f == Func::Count { Value::Num(Decimal::ZERO) } else { Value::Null };
+    }
+    let text = |v: &Value| text_of(cx, v);
+    match f {
+        Func::Text => each(v, &mut |v| Value::Str(text(&v))),
+        Func::Lower => each(v, &mut |v| Value::Str(text(&v).to_lowercase())),
+        Func::Upper => each(v, &mut |v| Value::Str(text(&v).to_uppercase())),
+        Func::Trim => each(v, &mut |v| Value::Str(text(&v).trim().to_string())),
+        Func::Len => each(v, &mut |v| Value::Num(text(&v).chars().count().into())),
+        Func::Num => each(v, &mut |v| number_of(cx, &v).map_or(Value::Null, Value::Num)),
+        Func::Int => each(v, &mut |v| match v {
+            Value::Num(n) if n.fract().is_zero() => Value::Num(n),
+            Value::Num(_) => Value::Null,
+            other => parse_int(&text(&other)).map_or(Value::Null, |n| Value::Num(n.into())),
+        }),
+        Func::Replace => {
+            let (from, to) = (text(&eval(cx, &args[1], b, opts)), text(&eval(cx, &args[2], b, opts)));
+            if from.is_empty() {
+                return v;
+            }
+            each(v, &mut |v| Value::Str(text(&v).replace(&from, &to)))
+        }
+        Func::Round => {
+            let places = match args.get(1).map(|a| eval(cx, a, b, opts)) {
+                None => 0,
+                Some(p) => match number_of(cx, &p).and_then(|p| u32::try_from(p).ok()) {
+                    Some(p) if p <= 28 => p,
+                    _ => return Value::Null,
+                },
+            };
+            number_of(cx, &v).map_or(Value::Null, |n| {
+                Value::Num(n.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero).normalize())
+            })
+        }
+        Func::Join => {
+            let sep = args.get(1).map_or_else(|| " ".to_string(), |a| text(&eval(cx, a, b, opts)));
+            match v {
+                Value::List(items) => Value::Str(items.iter().map(text).collect::<Vec<_>>().join(&sep)),
+                other => Value::Str(text(&other)),
+            }
+        }
+        Func::Count => Value::Num(match &v {
+            Value::List(items) => items.len().into(),
+            _ => Decimal::ONE,
+        }),
+        Func::First | Func::Last => match v {
+            Value::List(mut items) => {
+                let item = if f == Func::First { items.drain(..).next() } else { items.pop() };
+                item.unwrap_or(Value::Null)
+            }
+            other => other,
+        },
+        Func::Coalesce => unreachable!("handled above"),
     }
 }

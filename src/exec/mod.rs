@@ -17,19 +17,21 @@
 
 mod derive;
 mod eval;
+mod number;
 mod resolve;
 mod value;
 mod vm;
 
-pub use value::{month_number, normalize_date, parse_int, Date, Value};
+pub use number::{parse_int, parse_number};
+pub use value::{month_number, normalize_date, Date, Value};
 
 use crate::check::hir::{LabelId, LexiconId, RuleId, Step};
 use crate::compile::{CompiledRule, LexHit, Program, Second, NO_SLOT};
 use crate::syntax::ast::Scope;
 use crate::text::{flag, fold_case, normalize, Document};
 use derive::derive;
-use eval::eval;
 pub(crate) use eval::{constraints_hold, test_id};
+use eval::{eval, Bound};
 use resolve::resolve;
 use rustc_hash::FxHashMap;
 use vm::Vm;
@@ -131,8 +133,9 @@ pub enum Origin {
         rule: RuleId,
         /// Token span of the whole match.
         matched: (u32, u32),
-        /// Capture bindings: name index and token span.
-        captures: Vec<(u32, u32, u32)>,
+        /// What each capture bound (a span, a part of a token, or a list of them), by the
+        /// index of its name; hidden captures are left out.
+        captures: Vec<(u32, Value)>,
     },
 }
 
@@ -215,6 +218,8 @@ pub struct Scratch {
     has_starts: Vec<u64>,
     /// When the document's time runs out (`Limits::timeout`).
     deadline: Option<std::time::Instant>,
+    /// Values that could not be computed: overflow, division by zero.
+    faults: std::cell::Cell<u64>,
 }
 
 /// A counting sort of `(key, value)` pairs by key, for pairs whose values come
@@ -333,6 +338,12 @@ impl Scratch {
         self.vm.steps
     }
 
+    /// The values of the last extraction that had none because of an overflow or a division
+    /// by zero (the field is left out, the condition is false).
+    pub fn faults(&self) -> u64 {
+        self.faults.get()
+    }
+
     /// The time measured since [`Scratch::enable_profile`].
     pub fn profile(&self) -> Option<&Profile> {
         self.profile.as_ref()
@@ -360,6 +371,8 @@ pub(crate) struct Cx<'a> {
     pub keys: &'a TokenKeys,
     pub anns: &'a [Annotation],
     pub labels: &'a [LabelState],
+    /// Counts values lost to overflow or division by zero.
+    pub faults: &'a std::cell::Cell<u64>,
 }
 
 /// Tokenizes a text for `prog`: whole, or, when the program has a
@@ -382,6 +395,7 @@ pub fn extract(prog: &Program, doc: &Document, opts: &Options, scratch: &mut Scr
     let n = doc.tokens.len();
     let limits = &opts.limits;
     scratch.vm.steps = 0;
+    scratch.faults.set(0);
     scratch.vm.limit = vm::Budget(limits.steps_for(n));
     scratch.deadline = limits.timeout.map(|t| std::time::Instant::now() + t);
     prepare(prog, doc, scratch);
@@ -731,7 +745,7 @@ fn run_rule(
     let mut cands = std::mem::take(&mut s.candidates);
     cands.clear();
     {
-        let cx = Cx { prog, doc, keys: &s.keys, anns, labels };
+        let cx = Cx { prog, doc, keys: &s.keys, anns, labels, faults: &s.faults };
         if cr.prefix {
             let rs = &s.rule_starts;
             let from = rs.partition_point(|&(r, _)| r < cr.rule.0);
@@ -838,11 +852,15 @@ fn run_rule(
         let unit = unit_of(s, rule.scope, cands[ci]);
         let bounds = unit_bounds(doc, rule.scope, unit);
         let end_ci = ci + cands[ci..].partition_point(|&c| c < bounds.1);
-        let cx = Cx { prog, doc, keys: &s.keys, anns, labels };
+        let cx = Cx { prog, doc, keys: &s.keys, anns, labels, faults: &s.faults };
         // The rule's `where`, checked inside the search: a rejected match is a dead end.
-        let mut guard = |slots: &[u32]| rule.conditions.iter().all(|c| eval(&cx, c, slots, opts).truthy());
-        let (insts, nslots) = (&cr.insts, cr.slots as usize);
-        s.vm.search_all(&cx, insts, nslots, bounds, &cands[ci..end_ci], &mut s.memo, &mut guard, &mut matches);
+        let nslots = cr.slots as usize;
+        let mut guard = |m: &[u32]| {
+            let b = Bound { rule: r, slots: &m[..nslots], events: &m[nslots..] };
+            rule.conditions.iter().all(|c| eval(&cx, c, &b, opts).truthy())
+        };
+        let slots = (nslots, cr.log_head);
+        s.vm.search_all(&cx, &cr.insts, slots, bounds, &cands[ci..end_ci], &mut s.memo, &mut guard, &mut matches);
         ci = end_ci;
     }
     s.candidates = cands;
@@ -850,14 +868,15 @@ fn run_rule(
     if !rule.vetoes.is_empty() {
         veto(r, &rule.vetoes, &matches, anns, labels, vetoes, &mut s.vm.steps);
     }
-    for slots in matches {
+    let nslots = cr.slots as usize;
+    for m in matches {
+        let b = Bound { rule: r, slots: &m[..nslots], events: &m[nslots..] };
+        let slots = b.slots;
         let (ms, me) = (slots[0], slots[1]);
-        let captures: Vec<(u32, u32, u32)> = (0..rule.captures.len())
-            .filter_map(|i| {
-                let (a, b) = (slots[2 + 3 * i], slots[3 + 3 * i]);
-                (a != NO_SLOT && b != NO_SLOT && b > a).then_some((i as u32, a, b))
-            })
-            .collect();
+        let captures: Vec<(u32, Value)> = {
+            let cx = Cx { prog, doc, keys: &s.keys, anns, labels, faults: &s.faults };
+            eval::captures(&cx, &b)
+        };
         for e in &rule.emits {
             let (start, end) = match e.at {
                 None => (ms, me),
@@ -870,10 +889,10 @@ fn run_rule(
                 }
             };
             let fields: Vec<(String, Value)> = {
-                let cx = Cx { prog, doc, keys: &s.keys, anns, labels };
+                let cx = Cx { prog, doc, keys: &s.keys, anns, labels, faults: &s.faults };
                 e.fields
                     .iter()
-                    .map(|(k, x)| (k.clone(), eval(&cx, x, &slots, opts)))
+                    .map(|(k, x)| (k.clone(), eval(&cx, x, &b, opts)))
                     .filter(|(_, v)| *v != Value::Null)
                     .collect()
             };

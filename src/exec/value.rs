@@ -1,6 +1,8 @@
 //! Field values and the built-in value functions: numbers from digits or
 //! words, and dates normalized to ISO 8601 against an explicit anchor date.
 
+use super::number::parse_int;
+use rust_decimal::Decimal;
 use std::fmt;
 
 /// A field value or an intermediate result of an expression.
@@ -10,12 +12,14 @@ pub enum Value {
     Null,
     /// A truth value.
     Bool(bool),
-    /// An integer.
-    Int(i64),
+    /// An exact decimal number.
+    Num(Decimal),
     /// A string.
     Str(String),
     /// A span of the document: tokens `[start, end)`.
     Span(u32, u32),
+    /// A part of a token (a named group of a token regex): bytes `[start, end)` of the document.
+    Part(u32, u32),
     /// A list.
     List(Vec<Value>),
 }
@@ -26,9 +30,9 @@ impl Value {
         match self {
             Value::Null => false,
             Value::Bool(b) => *b,
-            Value::Int(i) => *i != 0,
+            Value::Num(n) => !n.is_zero(),
             Value::Str(s) => !s.is_empty(),
-            Value::Span(..) => true,
+            Value::Span(..) | Value::Part(..) => true,
             Value::List(l) => !l.is_empty(),
         }
     }
@@ -146,79 +150,6 @@ fn relative(word: &str) -> Option<i64> {
 /// The most days a relative day moves a date (past it every date leaves the years 0000-9999).
 const MAX_DAYS: i64 = 4_000_000;
 
-/// An integer from digits (`1,000`, `19th`) or English number words (`six`, `twenty-one`, `twice`);
-/// `None` when it is not a number or does not fit in 64 bits (never a wrapped value).
-pub fn parse_int(text: &str) -> Option<i64> {
-    let t = text.trim();
-    let digits: String = t.chars().filter(|c| *c != ',' && *c != '_').collect();
-    let stripped = ["st", "nd", "rd", "th"].iter().find_map(|s| digits.strip_suffix(s)).unwrap_or(&digits);
-    if let Ok(n) = stripped.parse::<i64>() {
-        return Some(n);
-    }
-    let mut total: i64 = 0;
-    let mut current: i64 = 0;
-    let mut any = false;
-    for w in t.to_lowercase().split(|c: char| c.is_whitespace() || c == '-').filter(|w| !w.is_empty() && *w != "and") {
-        let small = match w {
-            "zero" => 0,
-            "one" | "a" | "once" | "first" => 1,
-            "two" | "twice" | "second" => 2,
-            "three" | "thrice" | "third" => 3,
-            "four" | "fourth" => 4,
-            "five" | "fifth" => 5,
-            "six" | "sixth" => 6,
-            "seven" | "seventh" => 7,
-            "eight" | "eighth" => 8,
-            "nine" | "ninth" => 9,
-            "ten" | "tenth" => 10,
-            "eleven" | "eleventh" => 11,
-            "twelve" | "twelfth" | "dozen" => 12,
-            "thirteen" | "thirteenth" => 13,
-            "fourteen" | "fourteenth" => 14,
-            "fifteen" | "fifteenth" => 15,
-            "sixteen" | "sixteenth" => 16,
-            "seventeen" | "seventeenth" => 17,
-            "eighteen" | "eighteenth" => 18,
-            "nineteen" | "nineteenth" => 19,
-            "twenty" | "twentieth" => 20,
-            "thirty" | "thirtieth" => 30,
-            "forty" | "fortieth" => 40,
-            "fifty" | "fiftieth" => 50,
-            "sixty" | "sixtieth" => 60,
-            "seventy" | "seventieth" => 70,
-            "eighty" | "eightieth" => 80,
-            "ninety" | "ninetieth" => 90,
-            "hundred" | "hundredth" => {
-                current = current.max(1).checked_mul(100)?;
-                any = true;
-                continue;
-            }
-            "thousand" | "million" | "billion" => {
-                let scale = match w {
-                    "thousand" => 1_000,
-                    "million" => 1_000_000,
-                    _ => 1_000_000_000,
-                };
-                total = total.checked_add(current.max(1).checked_mul(scale)?)?;
-                current = 0;
-                any = true;
-                continue;
-            }
-            _ => {
-                let n: i64 = w.parse().ok()?;
-                n
-            }
-        };
-        current = current.checked_add(small)?;
-        any = true;
-    }
-    if any {
-        total.checked_add(current)
-    } else {
-        None
-    }
-}
-
 /// One component of a date as written.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Part {
@@ -230,7 +161,8 @@ enum Part {
 fn part_of(v: &Value, text: &dyn Fn(&Value) -> String, is_month: bool) -> Result<Part, ()> {
     match v {
         Value::Null => Ok(Part::None),
-        Value::Int(i) => Ok(Part::Abs(*i)),
+        Value::Num(n) if n.fract().is_zero() => i64::try_from(*n).map(Part::Abs).map_err(|_| ()),
+        Value::Num(_) => Err(()),
         _ => {
             let t = text(v);
             let t = t.trim();

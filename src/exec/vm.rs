@@ -176,12 +176,45 @@ pub(crate) struct Vm {
     visited: Visited,
     /// The backtracker's choices still to try.
     choices: Vec<Choice>,
+    /// Bindings of list captures, one node each, shared by every thread of a unit's search: a
+    /// thread's list is the chain from the node in its log slot back through `prev`.
+    log: Vec<LogNode>,
     /// Search with the Pike VM only (to test the two engines against each other).
     pub(crate) pike_only: bool,
     /// Work done: pairs visited, threads stepped, context passes (sub-VMs' included).
     pub(crate) steps: u64,
     /// Searches stop (and report nothing) once `steps` passes this.
     pub(crate) limit: Budget,
+}
+
+/// One binding of a list capture: capture, start, end, annotation, previous node (or NO_SLOT).
+type LogNode = [u32; 5];
+
+/// A match's slots followed by the bindings of its list captures in order (four values each:
+/// capture, start, end, annotation), read from the chain that starts in slot `head`.
+fn with_events<'s>(log: &[LogNode], slots: &'s [u32], head: Option<u32>) -> std::borrow::Cow<'s, [u32]> {
+    let Some(h) = head else { return slots.into() };
+    let mut chain = vec![];
+    let mut at = slots[h as usize];
+    while at != NO_SLOT {
+        let n = &log[at as usize];
+        chain.push(&n[..4]);
+        at = n[4];
+    }
+    let mut full = slots.to_vec();
+    chain.iter().rev().for_each(|n| full.extend_from_slice(n));
+    full.into()
+}
+
+/// Records one binding of list capture `cap` in the log, its node in slot `head`; returns the
+/// slot's old value (to restore when backtracking).
+fn log_binding(log: &mut Vec<LogNode>, slots: &mut [u32], cap: u32, head: u32) -> Option<u32> {
+    let (base, h) = (2 + 3 * cap as usize, head as usize);
+    if h >= slots.len() || base + 2 >= slots.len() {
+        return None;
+    }
+    log.push([cap, slots[base], slots[base + 1], slots[base + 2], slots[h]]);
+    Some(std::mem::replace(&mut slots[h], (log.len() - 1) as u32))
 }
 
 /// A step limit; none by default.
@@ -201,7 +234,7 @@ impl Vm {
     }
 }
 
-/// A rule's `where`: whether a match's slots are accepted.
+/// A rule's `where`: whether a match is accepted, given its slots and list bindings.
 pub(crate) type Guard<'g> = &'g mut dyn FnMut(&[u32]) -> bool;
 
 impl Vm {
@@ -209,13 +242,14 @@ impl Vm {
     /// the first of `starts` (sorted, all inside `bounds`) that has a match
     /// the guard accepts, the leftmost-first one; then again from the first
     /// start at or after its end (one token later for an empty match).
-    /// Appends each match's slots to `out`.
+    /// Appends each match's slots to `out`, followed by the bindings of its
+    /// list captures when the program logs them in slot `head`.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn search_all(
         &mut self,
         cx: &Cx,
         insts: &[Inst],
-        nslots: usize,
+        (nslots, head): (usize, Option<u32>),
         bounds: (u32, u32),
         starts: &[u32],
         memo: &mut Memo,
@@ -223,8 +257,9 @@ impl Vm {
         out: &mut Vec<Vec<u32>>,
     ) {
         memo.enter(bounds);
+        self.log.clear();
         let width = (bounds.1 - bounds.0 + 1) as usize;
-        let search = Search { insts, nslots, bounds, starts, reverse: false };
+        let search = Search { insts, nslots, head, bounds, starts, reverse: false };
         if !self.pike_only && insts.len() * width <= BACKTRACK_BITS {
             backtrack(self, cx, search, memo, Some(guard), Some(out));
             return;
@@ -249,6 +284,8 @@ impl Vm {
 struct Search<'a> {
     insts: &'a [Inst],
     nslots: usize,
+    /// The slot list captures are logged in.
+    head: Option<u32>,
     bounds: (u32, u32),
     starts: &'a [u32],
     reverse: bool,
@@ -280,7 +317,7 @@ fn backtrack(
     mut guard: Option<Guard>,
     mut out: Option<&mut Vec<Vec<u32>>>,
 ) -> bool {
-    let Search { insts, nslots, bounds, starts, reverse } = search;
+    let Search { insts, nslots, head, bounds, starts, reverse } = search;
     let (lo, hi) = bounds;
     vm.visited.reset(insts.len(), (hi - lo + 1) as usize);
     let mut slots = std::mem::take(&mut vm.work);
@@ -331,6 +368,12 @@ fn backtrack(
                         }
                         pc += 1;
                     }
+                    Inst::Log { cap, head } => {
+                        if let Some(old) = log_binding(&mut vm.log, &mut slots, cap, head) {
+                            choices.push(Choice::Restore(head, old));
+                        }
+                        pc += 1;
+                    }
                     Inst::AssertStart if pos == lo => pc += 1,
                     Inst::AssertEnd if pos == hi => pc += 1,
                     Inst::AssertStart | Inst::AssertEnd => break,
@@ -360,13 +403,14 @@ fn backtrack(
                         pos = next;
                     }
                     Inst::Match => {
-                        if guard.as_mut().is_some_and(|g| !g(&slots)) {
+                        let full = with_events(&vm.log, &slots, head);
+                        if guard.as_mut().is_some_and(|g| !g(&full)) {
                             break;
                         }
                         found = true;
                         let Some(out) = out.as_mut() else { break 'starts };
                         let (ms, me) = (slots[0], slots[1]);
-                        out.push(slots.clone());
+                        out.push(full.into_owned());
                         // The accepted path ends at `me`: its pairs there may be reached again.
                         if me > ms {
                             vm.visited.clear_column(insts.len(), me - lo);
@@ -398,7 +442,7 @@ fn backtrack(
 /// single-start) program matches at all. A match the guard rejects lets
 /// the lower-priority threads go on.
 fn run(vm: &mut Vm, cx: &Cx, search: Search, leftmost: bool, memo: &mut Memo, mut guard: Option<Guard>) -> bool {
-    let Search { insts, nslots, bounds, starts, reverse } = search;
+    let Search { insts, nslots, head, bounds, starts, reverse } = search;
     let (lo, hi) = bounds;
     let Some(&first) = starts.first() else { return false };
     vm.clist.reset(insts.len());
@@ -458,12 +502,13 @@ fn run(vm: &mut Vm, cx: &Cx, search: Search, leftmost: bool, memo: &mut Memo, mu
                     }
                 }
                 Inst::Match => {
-                    if guard.as_mut().is_some_and(|g| !g(slots)) {
+                    let full = with_events(&vm.log, slots, head);
+                    if guard.as_mut().is_some_and(|g| !g(&full)) {
                         continue;
                     }
                     matched = true;
                     best.clear();
-                    best.extend_from_slice(slots);
+                    best.extend_from_slice(&full);
                     if !leftmost {
                         stop = true;
                     }
@@ -574,7 +619,7 @@ fn run_context(
 ) -> bool {
     let width = (bounds.1 - bounds.0 + 1) as usize;
     let starts = [pos];
-    let search = Search { insts, nslots: 0, bounds, starts: &starts, reverse };
+    let search = Search { insts, nslots: 0, head: None, bounds, starts: &starts, reverse };
     if !vm.pike_only && insts.len() * width <= BACKTRACK_BITS {
         backtrack(vm, cx, search, memo, None, None)
     } else {
@@ -676,6 +721,12 @@ fn add(
                 if (s as usize) < work.len() {
                     stack.push(Frame::Restore(s, work[s as usize]));
                     work[s as usize] = pos;
+                }
+                stack.push(Frame::Explore(pc + 1));
+            }
+            Inst::Log { cap, head } => {
+                if let Some(old) = log_binding(&mut vm.log, work, cap, head) {
+                    stack.push(Frame::Restore(head, old));
                 }
                 stack.push(Frame::Explore(pc + 1));
             }

@@ -7,6 +7,7 @@
 //! which is what the AST snapshots show.
 
 use crate::source::{FileId, Span};
+use rust_decimal::Decimal;
 use std::fmt;
 
 /// A parsed rule file.
@@ -89,13 +90,15 @@ pub struct LexEntry {
     pub features: Vec<(Ident, Literal)>,
 }
 
-/// A constant: string or integer.
+/// A constant: a string, an exact decimal number or a truth value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Literal {
     /// A string.
     Str(String),
-    /// An integer.
-    Int(i64),
+    /// A number (`42`, `0.01`).
+    Num(Decimal),
+    /// `true` or `false`.
+    Bool(bool),
 }
 
 /// How a lexicon treats letter case.
@@ -217,8 +220,10 @@ pub struct Expect {
 pub enum ExpectValue {
     /// A string (a span's text or a string value).
     Str(String),
-    /// An integer.
-    Int(i64),
+    /// A number.
+    Num(Decimal),
+    /// `true` or `false`.
+    Bool(bool),
     /// A list.
     List(Vec<ExpectValue>),
 }
@@ -410,6 +415,43 @@ pub enum Expr {
     Literal(Literal, Span),
     /// `capture` or `capture.field`
     Path(Vec<Ident>, Span),
+    /// `a + b`, `a ++ b`, `a ?? b`, ...
+    Binary(Box<Expr>, BinOp, Box<Expr>, Span),
+    /// `-a`
+    Neg(Box<Expr>, Span),
+    /// `if c then a else b`
+    If(Box<[Expr; 3]>, Span),
+}
+
+/// A binary operator on values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+    /// `++`: text joined.
+    Concat,
+    /// `??`: the first present.
+    Coalesce,
+}
+
+impl BinOp {
+    /// The operator as written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Concat => "++",
+            BinOp::Coalesce => "??",
+        }
+    }
 }
 
 impl Expr {
@@ -423,7 +465,10 @@ impl Expr {
             | Expr::Call(_, _, s)
             | Expr::List(_, s)
             | Expr::Literal(_, s)
-            | Expr::Path(_, s) => *s,
+            | Expr::Path(_, s)
+            | Expr::Binary(_, _, _, s)
+            | Expr::Neg(_, s)
+            | Expr::If(_, s) => *s,
         }
     }
 }
@@ -443,7 +488,8 @@ impl fmt::Display for Literal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Literal::Str(s) => write!(f, "{s:?}"),
-            Literal::Int(i) => write!(f, "{i}"),
+            Literal::Num(n) => write!(f, "{n}"),
+            Literal::Bool(b) => write!(f, "{b}"),
         }
     }
 }
@@ -543,7 +589,8 @@ impl fmt::Display for ExpectValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ExpectValue::Str(s) => write!(f, "{s:?}"),
-            ExpectValue::Int(i) => write!(f, "{i}"),
+            ExpectValue::Num(n) => write!(f, "{n}"),
+            ExpectValue::Bool(b) => write!(f, "{b}"),
             ExpectValue::List(items) => {
                 write!(f, "[")?;
                 for (i, v) in items.iter().enumerate() {
@@ -687,6 +734,9 @@ impl fmt::Display for Expr {
                 write!(f, "]")
             }
             Expr::Literal(l, _) => write!(f, "{l}"),
+            Expr::Binary(a, op, b, _) => write!(f, "({} {a} {b})", op.as_str()),
+            Expr::Neg(a, _) => write!(f, "(- {a})"),
+            Expr::If(parts, _) => write!(f, "(if {} {} {})", parts[0], parts[1], parts[2]),
             Expr::Path(parts, _) => {
                 let names: Vec<&str> = parts.iter().map(|p| p.name.as_str()).collect();
                 write!(f, "{}", names.join("."))

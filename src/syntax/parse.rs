@@ -5,6 +5,7 @@ use crate::diag::Diagnostic;
 use crate::source::{FileId, Span};
 use pest::iterators::Pair;
 use pest::Parser;
+use rust_decimal::Decimal;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "grammar/trawl.pest"]
@@ -75,10 +76,12 @@ fn structural(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
 }
 
 /// Recursive descent would overflow the stack on absurd nesting (brackets,
-/// or long runs of the prefix operators `!` and `not`): refuse it first.
+/// long runs of the prefix operators `!`, `-` and `not`, or of `if` in one
+/// clause): refuse it first.
 fn too_deep(text: &str) -> Option<usize> {
     let mut depth = 0usize;
     let mut prefix_run = 0usize;
+    let mut ifs = 0usize;
     let mut word = String::new();
     for (i, c) in structural(text) {
         if c.is_ascii_alphanumeric() || c == '_' {
@@ -87,10 +90,18 @@ fn too_deep(text: &str) -> Option<usize> {
         }
         if !word.is_empty() {
             prefix_run = if word == "not" { prefix_run + 1 } else { 0 };
+            match word.as_str() {
+                "if" => ifs += 1,
+                "where" | "emit" | "rule" | "match" => ifs = 0,
+                _ => {}
+            }
+            if ifs > 64 {
+                return Some(i);
+            }
             word.clear();
         }
         match c {
-            '!' => prefix_run += 1,
+            '!' | '-' => prefix_run += 1,
             c if c.is_whitespace() => {}
             _ => prefix_run = 0,
         }
@@ -111,6 +122,10 @@ fn too_deep(text: &str) -> Option<usize> {
     None
 }
 
+/// The most operands of one chain of `+`, `-`, `++`, `*`, `/` or `??` (each nests the tree
+/// once more).
+const MAX_OPERANDS: usize = 256;
+
 /// What a grammar rule is called in a message to a rule author.
 fn describe(r: Rule) -> Option<&'static str> {
     use Rule::*;
@@ -121,7 +136,11 @@ fn describe(r: Rule) -> Option<&'static str> {
         }
         ident | capture | keyword => "a name",
         string | string_inner => "a string",
-        integer => "a number",
+        integer | number | signed_number => "a number",
+        boolean => "a value",
+        sum_op | prod_op => "an operator (`+`, `-`, `*`, `/`, `++`, `??`)",
+        kw_then => "`then`",
+        kw_else => "`else`",
         clause
         | match_clause
         | where_clause
@@ -148,7 +167,8 @@ fn describe(r: Rule) -> Option<&'static str> {
         quantifier | optional | star | plus | range | lazy => "a quantifier",
         constraints | constraint => "a constraint",
         test_or | test_and | test_unary | test_not | test_compare | test_property | test_name => "a token test",
-        expr | or_expr | and_expr | not_expr | cmp_expr | call | argument | list | path => "an expression",
+        expr | cond_expr | kw_if | or_expr | and_expr | not_expr | cmp_expr | coalesce | sum_expr | prod_expr
+        | neg_expr | neg | call | argument | list | path => "an expression",
         cmp_op => "a comparison (`=`, `!=`, `<`, `<=`, `>`, `>=`)",
         field_block => "`{`",
         field => "a field",
@@ -327,8 +347,18 @@ impl Lower {
     fn literal_value(&self, p: Pair<Rule>) -> R<Literal> {
         match p.as_rule() {
             Rule::string => Ok(Literal::Str(self.string(p)?.value)),
-            _ => Ok(Literal::Int(self.integer(p)?)),
+            Rule::boolean => Ok(Literal::Bool(p.as_str() == "true")),
+            Rule::integer => Ok(Literal::Num(self.integer(p)?.into())),
+            _ => Ok(Literal::Num(self.number(p)?)),
         }
+    }
+
+    fn number(&self, p: Pair<Rule>) -> R<Decimal> {
+        let span = self.span(&p);
+        Decimal::from_str_exact(p.as_str()).map_err(|_| {
+            Diagnostic::error(span, "number has more than 28 digits")
+                .hint("trawl's numbers are exact decimals of up to 28 digits")
+        })
     }
 
     fn item(&self, p: Pair<Rule>) -> R<Option<Item>> {
@@ -514,7 +544,8 @@ impl Lower {
         let items: Vec<Pair<Rule>> = p.into_inner().collect();
         match items.first().map(|p| p.as_rule()) {
             Some(Rule::string) if items.len() == 1 => Ok(ExpectValue::Str(self.string(items[0].clone())?.value)),
-            Some(Rule::integer) if items.len() == 1 => Ok(ExpectValue::Int(self.integer(items[0].clone())?)),
+            Some(Rule::signed_number) if items.len() == 1 => Ok(ExpectValue::Num(self.number(items[0].clone())?)),
+            Some(Rule::boolean) if items.len() == 1 => Ok(ExpectValue::Bool(items[0].as_str() == "true")),
             _ => Ok(ExpectValue::List(items.into_iter().map(|i| self.expect_value(i)).collect::<R<_>>()?)),
         }
     }
@@ -786,7 +817,52 @@ impl Lower {
             }
             Rule::list => Expr::List(p.into_inner().map(|x| self.expr(x)).collect::<R<_>>()?, span),
             Rule::string => Expr::Literal(Literal::Str(self.string(p)?.value), span),
-            Rule::integer => Expr::Literal(Literal::Int(self.integer(p)?), span),
+            Rule::number => Expr::Literal(Literal::Num(self.number(p)?), span),
+            Rule::boolean => Expr::Literal(Literal::Bool(p.as_str() == "true"), span),
+            Rule::cond_expr => {
+                let parts: Vec<Expr> =
+                    p.into_inner().filter(|x| x.as_rule() == Rule::expr).map(|x| self.expr(x)).collect::<R<_>>()?;
+                let [c, a, b]: [Expr; 3] = parts.try_into().map_err(|_| Diagnostic::error(span, "malformed `if`"))?;
+                Expr::If(Box::new([c, a, b]), span)
+            }
+            Rule::coalesce | Rule::sum_expr | Rule::prod_expr => {
+                // `??` is not a pair of its own: a coalesce's pairs are all operands.
+                let coalesce = p.as_rule() == Rule::coalesce;
+                let mut it = p.into_inner().peekable();
+                let mut acc = self.expr(it.next().expect("operand"))?;
+                let mut operands = 1;
+                while it.peek().is_some() {
+                    operands += 1;
+                    if operands > MAX_OPERANDS {
+                        return Err(Diagnostic::error(span, format!("more than {MAX_OPERANDS} operands in a row"))
+                            .hint("split the expression, or use a lexicon feature for long sums"));
+                    }
+                    let op = if coalesce {
+                        BinOp::Coalesce
+                    } else {
+                        match it.next().expect("operator").as_str() {
+                            "++" => BinOp::Concat,
+                            "+" => BinOp::Add,
+                            "-" => BinOp::Sub,
+                            "*" => BinOp::Mul,
+                            _ => BinOp::Div,
+                        }
+                    };
+                    let rhs = self.expr(it.next().expect("operand"))?;
+                    let s = acc.span().to(rhs.span());
+                    acc = Expr::Binary(Box::new(acc), op, Box::new(rhs), s);
+                }
+                acc
+            }
+            Rule::neg_expr => {
+                let parts: Vec<Pair<Rule>> = p.into_inner().collect();
+                let (negs, value) = parts.split_at(parts.len() - 1);
+                let mut e = self.expr(value[0].clone())?;
+                for _ in negs {
+                    e = Expr::Neg(Box::new(e), span);
+                }
+                e
+            }
             Rule::path => Expr::Path(p.into_inner().map(|x| self.ident(x)).collect(), span),
             r => unreachable!("expr {r:?}"),
         })

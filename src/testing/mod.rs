@@ -242,7 +242,8 @@ pub fn shown(v: &Json) -> String {
 fn expect_shown(v: &ExpectValue) -> String {
     match v {
         ExpectValue::Str(s) => Json::String(s.clone()).to_string(),
-        ExpectValue::Int(i) => i.to_string(),
+        ExpectValue::Num(n) => n.normalize().to_string(),
+        ExpectValue::Bool(b) => b.to_string(),
         ExpectValue::List(items) => format!("[{}]", items.iter().map(expect_shown).collect::<Vec<_>>().join(", ")),
     }
 }
@@ -251,8 +252,13 @@ fn expect_matches(want: &ExpectValue, got: &Json) -> bool {
     match (want, got) {
         (ExpectValue::Str(s), Json::String(g)) => s == g,
         (ExpectValue::Str(s), Json::Object(o)) => o.get("text").and_then(Json::as_str) == Some(s.as_str()),
-        (ExpectValue::Int(i), Json::Number(n)) => n.as_i64() == Some(*i),
-        (ExpectValue::Int(i), Json::String(g)) => g == &i.to_string(),
+        (ExpectValue::Num(w), Json::Number(n)) => {
+            let t = n.to_string();
+            let got = rust_decimal::Decimal::from_str_exact(&t).or_else(|_| rust_decimal::Decimal::from_scientific(&t));
+            got.is_ok_and(|g| g == *w)
+        }
+        (ExpectValue::Num(w), Json::String(g)) => g == &w.normalize().to_string(),
+        (ExpectValue::Bool(w), Json::Bool(g)) => w == g,
         (ExpectValue::List(items), Json::Array(g)) => {
             items.len() == g.len() && items.iter().zip(g).all(|(w, x)| expect_matches(w, x))
         }
