@@ -246,3 +246,16 @@ fn translated_workloads_are_readable_rule_packs() {
         ]
     );
 }
+
+#[test]
+fn values_lost_to_overflow_or_division_by_zero_are_counted() {
+    let (code, out, err) = trawl_stdin(
+        &["extract", "--rules", "tests/fixtures/extract/values/rules.trawl", "--stats=json", "-"],
+        b"Pay $4 and $5 million, and 79228162514264337593543950335 times $79228162514264337593543950335 million.",
+    );
+    assert_eq!(code, 0, "{err}");
+    // Every `scaled` match divides by zero; the last one overflows its `value` too.
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(!out.contains("\"none\""), "{out}");
+    assert!(err.contains("\"value_faults\":4"), "{err}");
+}

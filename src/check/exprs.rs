@@ -274,7 +274,8 @@ impl<'f, 'a> Checker<'f, 'a> {
             if let Expr::Const(Literal::Str(s)) = &xs[0] {
                 let ok = if f == Func::Int { crate::exec::parse_int(s).is_some() } else { parse_number(s).is_some() };
                 if !ok {
-                    self.warn(span, format!("`{s}` is not a number, so this has no value"));
+                    let what = if f == Func::Int { "a whole number" } else { "a number" };
+                    self.warn(span, format!("`{s}` is not {what}, so this has no value"));
                 }
             }
         }

@@ -500,11 +500,25 @@ fn bindings(p: &Pat, most: &mut [u8]) {
                 walk(inner, t, most)
             }
             Pat::Capture(i, inner) => {
-                most[*i] = most[*i].max(times);
+                // A capture of nothing (`x:"a"{0}`) is never bound.
+                if !only_empty(inner) {
+                    most[*i] = most[*i].max(times);
+                }
                 walk(inner, times, most);
             }
             Pat::Context { .. } | Pat::Anchor(_) | Pat::Token(_) | Pat::Annot { .. } => {}
         }
     }
     walk(p, 1, most)
+}
+
+/// Whether a pattern can only match without covering a token.
+fn only_empty(p: &Pat) -> bool {
+    match p {
+        Pat::Seq(items) | Pat::Alt(items) => items.iter().all(only_empty),
+        Pat::Repeat { inner, max, .. } => *max == Some(0) || only_empty(inner),
+        Pat::Capture(_, inner) => only_empty(inner),
+        Pat::Context { .. } | Pat::Anchor(_) => true,
+        Pat::Token(_) | Pat::Annot { .. } => false,
+    }
 }
