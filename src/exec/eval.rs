@@ -301,17 +301,18 @@ fn each(v: Value, f: &mut dyn FnMut(Value) -> Value) -> Value {
 /// of regexes with named groups are left out, their groups follow the captures.
 pub(crate) fn captures(cx: &Cx, b: &Bound) -> Vec<(u32, Value)> {
     let rule = &cx.prog.set.rules[b.rule.0 as usize];
-    let mut out = vec![];
+    let mut out = Vec::with_capacity(rule.captures.len());
+    let opts = Options::default();
     for (i, name) in rule.captures.iter().enumerate() {
         if !name.starts_with('#') {
-            let v = eval(cx, &Expr::Capture(i), b, &Options::default());
+            let v = eval(cx, &Expr::Capture(i), b, &opts);
             if v != Value::Null {
                 out.push((i as u32, v));
             }
         }
     }
     for g in 0..rule.groups.len() {
-        let v = eval(cx, &Expr::Group(g), b, &Options::default());
+        let v = eval(cx, &Expr::Group(g), b, &opts);
         if v != Value::Null {
             out.push(((rule.captures.len() + g) as u32, v));
         }
@@ -322,15 +323,31 @@ pub(crate) fn captures(cx: &Cx, b: &Bound) -> Vec<(u32, Value)> {
 pub(super) fn eval(cx: &Cx, e: &Expr, b: &Bound, opts: &Options) -> Value {
     match e {
         Expr::Const(l) => constant(l),
+        Expr::Capture(i) if !b.is_list(cx, *i) => {
+            // One binding: read the slots, no list built.
+            let (s, e) = (b.slots[2 + 3 * i], b.slots[3 + 3 * i]);
+            if s == NO_SLOT || e == NO_SLOT || e <= s {
+                Value::Null
+            } else {
+                Value::Span(s, e)
+            }
+        }
         Expr::Capture(i) => {
             let spans = b.bindings(cx, *i).into_iter().map(|(s, e, _)| Value::Span(s, e)).collect();
-            one_or_list(b.is_list(cx, *i), spans)
+            one_or_list(true, spans)
         }
         Expr::Group(g) => {
             let group = &cx.prog.set.rules[b.rule.0 as usize].groups[*g];
             let parts =
                 b.bindings(cx, group.token).into_iter().filter_map(|(s, _, _)| group_part(cx, b.rule, *g, s)).collect();
             one_or_list(b.is_list(cx, group.token), parts)
+        }
+        Expr::Field(i, f) if !b.is_list(cx, *i) => {
+            let id = b.slots[4 + 3 * i];
+            if id == NO_SLOT {
+                return Value::Null;
+            }
+            field_value(cx, &cx.anns[id as usize], f)
         }
         Expr::Field(i, f) => {
             let values = b
