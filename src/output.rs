@@ -215,12 +215,16 @@ fn part_json(doc: &Document, s: u32, e: u32, unit: OffsetUnit) -> Json {
     json!({"text": text, "start": a, "end": b})
 }
 
-/// A number as JSON: integers as integers, other numbers with the digits they have.
+/// A number as JSON: integers of 64 bits as integers, other numbers as the nearest double, which
+/// writes a decimal of up to 15 significant digits with exactly its digits (`0.99`, `12.5`).
 fn number_json(n: rust_decimal::Decimal) -> Json {
     let n = n.normalize();
     if n.fract().is_zero() {
         if let Ok(i) = i64::try_from(n) {
             return json!(i);
+        }
+        if let Ok(u) = u64::try_from(n) {
+            return json!(u);
         }
     }
     n.to_string().parse::<f64>().ok().and_then(serde_json::Number::from_f64).map_or(Json::Null, Json::Number)

@@ -223,3 +223,30 @@ fn rules_anchored_on_a_rare_literal_or_annotation_find_every_match() {
     // A class first, the rare literal second ("x c" has no "a" before "c").
     assert_eq!(run(r#"rule r { match lower "c" emit X }"#, text), ["X \"b c\"", "X \"a c\"", "X \"x c\""]);
 }
+
+#[test]
+fn numbers_are_exact_decimals_and_overflow_is_absent() {
+    let rules = "rule r { match \"x\" a:num emit V { sum: num(a) + 0.2, prod: num(a) * 1000000000, q: num(a) / 3, \
+                 big: num(a) * 79228162514264337593543950335 * 100, neg: -num(a) - 1 } }";
+    // 0.1 + 0.2 is 0.3 exactly; the product has no binary-fraction digits; the overflow is left
+    // out; a quotient of 28 digits is written as the nearest JSON double.
+    assert_eq!(run(rules, "x 0.1"), ["V \"x 0.1\" sum=0.3 prod=100000000 q=0.03333333333333333 neg=-1.1"]);
+    assert_eq!(run(rules, "x 1.2"), ["V \"x 1.2\" sum=1.4 prod=1200000000 q=0.4 neg=-2.2"]);
+}
+
+#[test]
+fn conditions_compare_numbers_read_from_text() {
+    let rules = "rule r { match n:num \"people\" where num(n) >= 1000 emit Crowd { n: num(n) } }";
+    assert_eq!(
+        run(rules, "1,200 people and 999 people and 1.234,5 people"),
+        ["Crowd \"1,200 people\" n=1200", "Crowd \"1.234,5 people\" n=1234.5"]
+    );
+}
+
+#[test]
+fn list_captures_keep_every_binding_and_alternatives_bind_one_branch() {
+    let rules = "rule r { match (w:cap)+ \"and\" w:cap emit L { w, n: count(w), last: last(w) } }";
+    assert_eq!(run(rules, "Ann Bob and Cy"), ["L \"Ann Bob and Cy\" w=[\"Ann\", \"Bob\", \"Cy\"] n=3 last=\"Cy\""]);
+    let rules = "rule r { match (a:\"left\" | b:\"right\") \"turn\" emit T { a, b, c: a ?? \"none\" } }";
+    assert_eq!(run(rules, "right turn"), ["T \"right turn\" b=\"right\" c=\"none\""]);
+}
