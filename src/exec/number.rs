@@ -348,7 +348,8 @@ fn words(t: &str) -> Option<Decimal> {
         // `a` alone, as in `a year`, counts one.
         return Some(Decimal::ONE);
     }
-    if !any || pending_a {
+    // `half a` (of what follows) is a half; any other trailing `a` is not a number.
+    if !any || pending_a && last != Kind::Fraction {
         return None;
     }
     total.checked_add(current)
@@ -395,6 +396,7 @@ mod tests {
             ("a dozen", "12"),
             ("one and a half", "1.5"),
             ("half a million", "500000"),
+            ("half a", "0.5"),
             ("two and a half million", "2500000"),
             ("twenty-one", "21"),
             ("twenty-first", "21"),
