@@ -138,7 +138,7 @@ impl<'f, 'a> Checker<'f, 'a> {
         match parts.len() {
             1 => Some((Expr::Capture(i), Ty { scalar: Scalar::Span, list })),
             2 => {
-                let Some(label) = cx.capture_labels[i] else {
+                let Some(labels) = cx.capture_labels[i].clone() else {
                     let d = self.err(
                         parts[1].span,
                         format!("capture `{}` does not hold one annotation, so it has no fields", head.name),
@@ -150,7 +150,9 @@ impl<'f, 'a> Checker<'f, 'a> {
                     ));
                     return None;
                 };
-                if !self.check_field(label, &parts[1]) {
+                // Of several labels, one that has the field is enough (the others give no value).
+                let has = |l: &LabelId| self.labels[l.0 as usize].fields.contains(&parts[1].name);
+                if !labels.iter().any(has) && !self.check_field(labels[0], &parts[1]) {
                     return None;
                 }
                 Some((Expr::Field(i, parts[1].name.clone()), Ty { scalar: Scalar::Any, list }))

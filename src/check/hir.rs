@@ -119,8 +119,9 @@ pub struct Rule {
     pub pattern: Pat,
     /// Capture names; a capture's index is its id.
     pub captures: Vec<String>,
-    /// For each capture, the label it wraps when it wraps exactly one annotation reference.
-    pub capture_labels: Vec<Option<LabelId>>,
+    /// For each capture, the labels of the one annotation it holds, when every binding holds
+    /// exactly one annotation reference (`x:Title`, `x:(Title | Office)`).
+    pub capture_labels: Vec<Option<Vec<LabelId>>>,
     /// For each capture, whether one match can bind it more than once (inside `*`, `+` or
     /// `{m,n}`, or written twice): its value is then the list of every binding, in order.
     pub lists: Vec<bool>,

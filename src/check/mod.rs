@@ -438,7 +438,7 @@ pub fn nullable(p: &Pat) -> bool {
 struct RuleCx {
     scope: Scope,
     captures: Vec<String>,
-    capture_labels: Vec<Option<LabelId>>,
+    capture_labels: Vec<Option<Vec<LabelId>>>,
     /// Per capture: one match can bind it more than once (known once the pattern is checked).
     lists: Vec<bool>,
     /// Per capture: no match binds it.
@@ -459,20 +459,50 @@ impl RuleCx {
 
     /// The capture of that name, made on first use; a capture bound to different things keeps
     /// no label (it has no fields).
-    fn bind(&mut self, name: &str, label: Option<LabelId>) -> usize {
+    /// `labels`: the labels of the one annotation this binding holds, if it holds one. A
+    /// capture bound in several places holds one annotation when every binding does, of any of
+    /// their labels.
+    fn bind(&mut self, name: &str, labels: Option<Vec<LabelId>>) -> usize {
         match self.capture(name) {
             Some(i) => {
-                if self.capture_labels[i] != label {
-                    self.capture_labels[i] = None;
+                match (&mut self.capture_labels[i], labels) {
+                    (Some(have), Some(more)) => {
+                        for l in more {
+                            if !have.contains(&l) {
+                                have.push(l);
+                            }
+                        }
+                    }
+                    (slot, _) => *slot = None,
                 }
                 i
             }
             None => {
                 self.captures.push(name.to_string());
-                self.capture_labels.push(label);
+                self.capture_labels.push(labels);
                 self.captures.len() - 1
             }
         }
+    }
+}
+
+/// The labels of the one annotation a pattern matches, when it matches exactly one annotation
+/// reference: `Title`, or `(Title | Office)`.
+fn one_annotation(p: &Pat) -> Option<Vec<LabelId>> {
+    match p {
+        Pat::Annot { label, .. } => Some(vec![*label]),
+        Pat::Alt(items) => {
+            let mut out = vec![];
+            for i in items {
+                for l in one_annotation(i)? {
+                    if !out.contains(&l) {
+                        out.push(l);
+                    }
+                }
+            }
+            Some(out)
+        }
+        _ => None,
     }
 }
 

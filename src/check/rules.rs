@@ -175,18 +175,10 @@ impl<'f, 'a> Checker<'f, 'a> {
                 let inner = self.pattern(inner, cx, in_context)?;
                 // `x:E?` is `(x:E)?`: the capture holds what `E` holds (its fields too).
                 if let Pat::Repeat { inner: e, min: 0, max: Some(1), lazy } = inner {
-                    let label = match e.as_ref() {
-                        Pat::Annot { label, .. } => Some(*label),
-                        _ => None,
-                    };
-                    let i = cx.bind(&name.name, label);
+                    let i = cx.bind(&name.name, one_annotation(&e));
                     return Some(Pat::Repeat { inner: Box::new(Pat::Capture(i, e)), min: 0, max: Some(1), lazy });
                 }
-                let label = match &inner {
-                    Pat::Annot { label, .. } => Some(*label),
-                    _ => None,
-                };
-                let i = cx.bind(&name.name, label);
+                let i = cx.bind(&name.name, one_annotation(&inner));
                 Pat::Capture(i, Box::new(inner))
             }
             ast::Pattern::Repeat { inner, min, max, lazy, .. } => {

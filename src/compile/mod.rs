@@ -54,7 +54,7 @@ pub fn build_regex(source: &str, fold: bool) -> Result<Regex, String> {
 
 /// Compiles a checked rule set.
 pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
-    let mut c = Compiler::default();
+    let mut c = Compiler { annot_slot: NO_SLOT, ..Compiler::default() };
     let mut diags = vec![];
     // Vocabulary: every lexicon key, exact and folded as the case policy needs.
     let mut exact_entries = vec![];
@@ -418,6 +418,18 @@ struct Compiler {
     /// The rule being compiled: which captures are lists, and the slot their log starts in.
     lists: Vec<bool>,
     log_head: u32,
+    /// The slot an annotation reference records its id in: set inside a capture of one
+    /// annotation, [`NO_SLOT`] elsewhere.
+    annot_slot: u32,
+}
+
+/// Whether a pattern is one annotation reference, or an alternation of them.
+fn one_annotation(p: &Pat) -> bool {
+    match p {
+        Pat::Annot { .. } => true,
+        Pat::Alt(items) => items.iter().all(one_annotation),
+        _ => false,
+    }
 }
 
 impl Compiler {
@@ -548,12 +560,11 @@ impl Compiler {
             Pat::Capture(i, inner) => {
                 let base = 2 + 3 * *i as u32;
                 out.push(Inst::Save(base));
-                if let Pat::Annot { label, constraints } = inner.as_ref() {
-                    let cons = self.cons(constraints);
-                    out.push(Inst::Annot { label: *label, cons, slot: base + 2 });
-                } else {
-                    self.pat(inner, out, reverse);
-                }
+                // A capture of one annotation (`x:Title`, `x:(Title | Office)`) records its id.
+                let outer = self.annot_slot;
+                self.annot_slot = if one_annotation(inner) { base + 2 } else { NO_SLOT };
+                self.pat(inner, out, reverse);
+                self.annot_slot = outer;
                 out.push(Inst::Save(base + 1));
                 if self.lists.get(*i).copied().unwrap_or(false) {
                     out.push(Inst::Log { cap: *i as u32, head: self.log_head });
@@ -579,7 +590,7 @@ impl Compiler {
             }
             Pat::Annot { label, constraints } => {
                 let cons = self.cons(constraints);
-                out.push(Inst::Annot { label: *label, cons, slot: NO_SLOT });
+                out.push(Inst::Annot { label: *label, cons, slot: self.annot_slot });
             }
         }
     }
