@@ -1,5 +1,6 @@
-//! Structure-aware: generated rule sets (every pattern operator, captures,
-//! `where`, contexts, anchors, vetoes, priorities, scopes, cascades) on
+//! Structure-aware: generated rule sets (every pattern operator, captures and
+//! list captures, named regex groups, expressions, `where`, contexts, anchors,
+//! vetoes, priorities, scopes, cascades) on
 //! generated texts. The backtracker, the Pike VM and the prefilter must give
 //! the same records, and the step count must stay within the linear bound.
 #![no_main]
@@ -37,6 +38,11 @@ enum Pat {
     Context { negated: bool, after: bool, inner: Box<Pat> },
     Start,
     End,
+    /// A named capture inside the pattern (`c0:`, `c1:`): inside repetitions, or written twice,
+    /// it binds a list.
+    Captured(u8, Box<Pat>),
+    /// A token regex with named groups (parts of a token).
+    Groups,
 }
 
 #[derive(Arbitrary, Debug)]
@@ -141,6 +147,11 @@ fn render(p: &Pat, depth: u32, out: &mut String) {
         }
         Pat::Start => out.push('^'),
         Pat::End => out.push('$'),
+        Pat::Captured(n, p) => {
+            out.push_str(&format!("c{}:", n % 2));
+            inner(p, out);
+        }
+        Pat::Groups => out.push_str("/^(?<g>[a-zA-Z])(?<h>[a-z]*)$/"),
     }
 }
 
@@ -150,13 +161,24 @@ fn source(rules: &[Rule]) -> String {
         let mut pat = String::new();
         render(&r.pattern, 0, &mut pat);
         let pat = if r.capture { format!("x:({pat})") } else { pat };
+        // Values of every capture and group the pattern has: spans, lists, parts of tokens.
+        let mut fields: Vec<String> = vec![];
+        for c in ["c0", "c1"] {
+            if pat.contains(&format!("{c}:")) {
+                fields.push(format!("{c}, n{c}: count({c}) * 2 + 0.5, t{c}: join({c}, \"+\") ++ \"!\""));
+            }
+        }
+        if pat.contains("(?<g>") {
+            fields.push("g, h, u: upper(g) ++ lower(h)".into());
+        }
+        let fields = if fields.is_empty() { String::new() } else { format!(" {{ {} }}", fields.join(", ")) };
         s.push_str(&format!("rule r{i} {{\n  match {pat}\n"));
         if let (true, Some(n)) = (r.capture, r.longer_than) {
             s.push_str(&format!("  where len(x) > {}\n", n % 3));
         }
         match r.veto {
             Some(v) => s.push_str(&format!("  veto {}\n", pick(LABELS, v))),
-            None => s.push_str(&format!("  emit {}\n", pick(LABELS, r.label))),
+            None => s.push_str(&format!("  emit {}{fields}\n", pick(LABELS, r.label))),
         }
         s.push_str(&format!("  priority {}\n", r.priority % 3));
         s.push_str(&format!("  scope {}\n", pick(&["sentence", "paragraph", "document"], r.scope)));
