@@ -18,6 +18,8 @@ mod linearity;
 mod engines;
 // The bundled packs' own examples, and every example in docs/LANGUAGE.md.
 mod rules;
+// The news pack's dates: hundreds of expressions with their values at an anchor date.
+mod dates;
 // Batch extraction: JSON Lines, filter mode, threads, order, GNU parallel.
 mod batch;
 // Evaluation against gold: strict and lenient scores, values, baselines.

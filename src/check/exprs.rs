@@ -257,8 +257,15 @@ impl<'f, 'a> Checker<'f, 'a> {
         }
         let checked: Vec<Option<(Expr, Ty)>> = args.iter().map(|(_, a)| self.typed(a, cx)).collect();
         let (xs, ts): (Vec<Expr>, Vec<Ty>) = checked.into_iter().collect::<Option<Vec<_>>>()?.into_iter().unzip();
-        let t = ts[0];
+        let t = ts.first().copied().unwrap_or(Ty::TEXT);
         let ty = match f {
+            Func::Anchor
+            | Func::Shift
+            | Func::Period
+            | Func::Weekday
+            | Func::NthWeekday
+            | Func::DayIn
+            | Func::Easter => Ty::TEXT,
             Func::Text | Func::Lower | Func::Upper | Func::Trim | Func::Replace => t.each(Scalar::Text),
             Func::Int | Func::Num | Func::Len => t.each(Scalar::Num),
             Func::Round => {

@@ -402,6 +402,22 @@ pub enum Func {
     First,
     /// The last item of a list.
     Last,
+    /// `anchor()`: the document's anchor date.
+    Anchor,
+    /// `shift(d, n, unit)`: a calendar value moved by `n` days, weeks, months, quarters, halves
+    /// or years, at its own grain.
+    Shift,
+    /// `period(d, unit)`: the week, month, quarter, half or year containing a value.
+    Period,
+    /// `weekday(d, wd, dir)`: the weekday `wd` after (`1`, `next`), before (`-1`, `last`) or in
+    /// the week of (`0`, `this`) a day.
+    Weekday,
+    /// `nth_weekday(m, n, wd)`: the n-th (`-1`/`last`: the last) weekday of a month.
+    NthWeekday,
+    /// `day_in(m, d)`: day `d` of a month (`-1`: its last day).
+    DayIn,
+    /// `easter(year)`: Easter Sunday.
+    Easter,
 }
 
 impl Func {
@@ -426,6 +442,13 @@ impl Func {
         ("count", Func::Count, 1, Some(1)),
         ("first", Func::First, 1, Some(1)),
         ("last", Func::Last, 1, Some(1)),
+        ("anchor", Func::Anchor, 0, Some(0)),
+        ("shift", Func::Shift, 3, Some(3)),
+        ("period", Func::Period, 2, Some(2)),
+        ("weekday", Func::Weekday, 3, Some(3)),
+        ("nth_weekday", Func::NthWeekday, 3, Some(3)),
+        ("day_in", Func::DayIn, 2, Some(2)),
+        ("easter", Func::Easter, 1, Some(1)),
     ];
 
     /// Function names, `date` included (for suggestions).

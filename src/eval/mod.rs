@@ -9,6 +9,10 @@
 //! matching, the accuracy of normalized values on matched spans, per-rule
 //! counts, and every error with its context for `--show`.
 //!
+//! A value is right when it is the gold value, or denotes the same days written another way
+//! (`2017-W28` and `2017-07-10/2017-07-16`, the century `19` and `1900-01-01/1999-12-31`; see
+//! [`crate::exec::time::same_value`]).
+//!
 //! Matching is one-to-one: a record matches at most one gold span and a gold
 //! span at most one record. Strict pairs need identical offsets; lenient
 //! pairs are chosen greedily, largest overlap first (ties: the pair whose
@@ -16,6 +20,7 @@
 
 pub mod report;
 
+use crate::exec::time::same_value;
 use crate::exec::{Date, Options, Scratch};
 use crate::output::OffsetUnit;
 use crate::Rules;
@@ -539,7 +544,7 @@ pub fn evaluate(rules: &Rules, docs: &[GoldDoc], cfg: &Config) -> Scores {
             for &(si, gi) in &lenient {
                 let (s, g) = (sys[si], gold[gi]);
                 let Some(expected) = &g.value else { continue };
-                let right = s.value.as_ref() == Some(expected);
+                let right = s.value.as_ref().is_some_and(|v| same_value(v, expected));
                 row.lenient_values.add(ValueCounts { compared: 1, correct: right as usize });
                 let entry = rules_scored.get_mut(&(s.rule.clone(), s.label.clone())).expect("counted above");
                 entry.values_compared += 1;
@@ -617,7 +622,7 @@ fn values(pairs: &[(usize, usize)], sys: &[&SysSpan], gold: &[&GoldSpan]) -> Val
     for &(si, gi) in pairs {
         if let Some(expected) = &gold[gi].value {
             v.compared += 1;
-            v.correct += (sys[si].value.as_ref() == Some(expected)) as usize;
+            v.correct += sys[si].value.as_ref().is_some_and(|v| same_value(v, expected)) as usize;
         }
     }
     v

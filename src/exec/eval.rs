@@ -1,7 +1,7 @@
 //! Evaluation: token tests, annotation constraints, and the expressions of
 //! `where` conditions and fields.
 
-use super::{normalize_date, parse_int, parse_number, Annotation, Cx, Options, Origin, Value};
+use super::{normalize_date, parse_int, parse_number, time, Annotation, Cx, Options, Origin, Value};
 use crate::check::hir::{Expr, Func, RuleId};
 use crate::compile::{CTest, NO_SLOT};
 use crate::syntax::ast::{BinOp, CmpOp, Literal};
@@ -320,6 +320,30 @@ pub(crate) fn captures(cx: &Cx, b: &Bound) -> Vec<(u32, Value)> {
     out
 }
 
+/// The calendar functions (`src/exec/time.rs`), on values that are all present.
+fn calendar(cx: &Cx, f: Func, v: &[Value]) -> Option<time::Period> {
+    let period = |v: &Value| time::Period::parse(&text_of(cx, v));
+    let int = |v: &Value| -> Option<i64> {
+        let t = text_of(cx, v);
+        match t.trim().to_lowercase().as_str() {
+            "last" | "past" | "previous" => Some(-1),
+            "next" | "coming" | "following" => Some(1),
+            "this" | "current" => Some(0),
+            _ => number_of(cx, v).filter(|n| n.fract().is_zero()).and_then(|n| i64::try_from(n).ok()),
+        }
+    };
+    let wd = |v: &Value| time::weekday_of(&text_of(cx, v));
+    match f {
+        Func::Shift => time::shift(period(&v[0])?, int(&v[1])?, &text_of(cx, &v[2])),
+        Func::Period => time::containing(period(&v[0])?, &text_of(cx, &v[1])),
+        Func::Weekday => time::near_weekday(period(&v[0])?, wd(&v[1])?, int(&v[2])?),
+        Func::NthWeekday => time::nth_weekday(period(&v[0])?, int(&v[1])?, wd(&v[2])?),
+        Func::DayIn => time::day_in(period(&v[0])?, int(&v[1])?),
+        Func::Easter => time::easter(int(&v[0])?),
+        _ => None,
+    }
+}
+
 pub(super) fn eval(cx: &Cx, e: &Expr, b: &Bound, opts: &Options) -> Value {
     match e {
         Expr::Const(l) => constant(l),
@@ -371,6 +395,10 @@ pub(super) fn eval(cx: &Cx, e: &Expr, b: &Bound, opts: &Options) -> Value {
         }
         Expr::Compare(x, op, y) => {
             let (x, y) = (eval(cx, x, b, opts), eval(cx, y, b, opts));
+            // An absent value equals nothing and is ordered with nothing (as in constraints).
+            if x == Value::Null || y == Value::Null {
+                return Value::Bool(*op == CmpOp::Ne);
+            }
             let numeric = matches!(x, Value::Num(_)) || matches!(y, Value::Num(_));
             Value::Bool(match (numeric, number_of(cx, &x), number_of(cx, &y)) {
                 (true, Some(p), Some(q)) => compare(*op, &p, &q),
@@ -431,6 +459,16 @@ fn call(cx: &Cx, f: Func, args: &[Expr], b: &Bound, opts: &Options) -> Value {
     if f == Func::Coalesce {
         return args.iter().map(|a| eval(cx, a, b, opts)).find(|v| *v != Value::Null).unwrap_or(Value::Null);
     }
+    if f == Func::Anchor {
+        return opts.anchor.map_or(Value::Null, |d| Value::Str(d.to_string()));
+    }
+    if matches!(f, Func::Shift | Func::Period | Func::Weekday | Func::NthWeekday | Func::DayIn | Func::Easter) {
+        let vals: Vec<Value> = args.iter().map(|a| eval(cx, a, b, opts)).collect();
+        if vals.contains(&Value::Null) {
+            return Value::Null;
+        }
+        return calendar(cx, f, &vals).map_or(Value::Null, |p| Value::Str(p.to_string()));
+    }
     let v = eval(cx, &args[0], b, opts);
     if v == Value::Null {
         return if f == Func::Count { Value::Num(Decimal::ZERO) } else { Value::Null };
@@ -485,6 +523,13 @@ fn call(cx: &Cx, f: Func, args: &[Expr], b: &Bound, opts: &Options) -> Value {
             }
             other => other,
         },
-        Func::Coalesce => unreachable!("handled above"),
+        Func::Coalesce
+        | Func::Anchor
+        | Func::Shift
+        | Func::Period
+        | Func::Weekday
+        | Func::NthWeekday
+        | Func::DayIn
+        | Func::Easter => unreachable!("handled above"),
     }
 }

@@ -19,6 +19,7 @@ mod derive;
 mod eval;
 mod number;
 mod resolve;
+pub mod time;
 mod value;
 mod vm;
 
