@@ -1,7 +1,7 @@
 //! The news pack's dates: every case of `tests/fixtures/dates/cases.tsv` (written by
 //! `tools/date_cases.py`, values computed with Python's datetime) must give its value at its
-//! anchor date, alone and inside a sentence about the future; strings that are not dates must
-//! give no `Date` or `Time` at all.
+//! anchor date (in a `Date`, `Time` or `Interval` record), alone and inside a sentence about the
+//! future; strings that are not dates must give none of them.
 
 use crate::common::root;
 use std::collections::BTreeMap;
@@ -23,7 +23,7 @@ fn every_case_gives_its_value_alone_and_in_a_sentence() {
             let records = rules.extract_with(&text, &opts, OffsetUnit::Chars, &mut scratch).expect("within limits");
             let dates: Vec<(String, String)> = records
                 .iter()
-                .filter(|r| r.label == "Date" || r.label == "Time")
+                .filter(|r| matches!(r.label.as_str(), "Date" | "Time" | "Interval"))
                 .map(|r| {
                     (r.text.clone(), r.fields.get("value").map_or("-".into(), |v| v.as_str().unwrap_or("?").into()))
                 })

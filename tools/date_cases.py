@@ -190,6 +190,44 @@ def cases(a):
     add("Christmas", f"{a.year}-12-25", "holiday")
     add("next Christmas", f"{a.year + 1}-12-25", "holiday")
     add("last Thanksgiving", iso(nth_weekday(a.year - 1, 11, 4, 3)), "holiday")
+    # intervals
+    add("May 5–7, 2021", "2021-05-05/2021-05-07", "interval")
+    add("from May 5 to 7", f"{a.year}-05-05/{a.year}-05-07", "interval")
+    add("1939–45", "1939/1945", "interval")
+    add("between 2010 and 2014", "2010/2014", "interval")
+    add("from 2010 to 2014", "2010/2014", "interval")
+    add("since 2001", "2001/", "interval")
+    nm = dt.date(a.year + (a.month >= 3), 3, 1)
+    add("until next March", f"/{nm.year}-03", "interval")
+    # times
+    t = lambda d, hm: f"{iso(d)}T{hm}"
+    add("at 3pm", t(a, "15:00"), "time")
+    add("3:30 p.m.", t(a, "15:30"), "time")
+    add("15:30", t(a, "15:30"), "time")
+    add("at noon", t(a, "12:00"), "time")
+    add("midnight", t(a, "24:00"), "time")
+    add("10:00 GMT", t(a, "10:00"), "time")
+    add("9 a.m. ET", t(a, "09:00"), "time")
+    add("12 p.m.", t(a, "12:00"), "time")
+    fri = a + dt.timedelta((4 - a.weekday()) % 7 or 7)
+    add("next Friday at 3pm", t(fri, "15:00"), "time")
+    add("next Friday evening", iso(fri) + "TEV", "time")
+    add("tomorrow at 10:30", t(a + dt.timedelta(1), "10:30"), "time")
+    # months named relative to the anchor
+    for m in (1, 3, 6, 9, 12):
+        y_next = a.year if m > a.month else a.year + 1
+        y_last = a.year if m < a.month else a.year - 1
+        add(f"next {MONTHS[m - 1]}", f"{y_next}-{m:02d}", "month")
+        add(f"last {MONTHS[m - 1]}", f"{y_last}-{m:02d}", "month")
+        add(f"this {MONTHS[m - 1]}", f"{a.year}-{m:02d}", "month")
+    add("the next day", iso(a + dt.timedelta(1)), "day")
+    add("the fifteenth of March", f"{a.year}-03-15", "absolute")
+    add("the twenty-first of June 2025", "2025-06-21", "absolute")
+    add("on Fri., March 15, 2024", "2024-03-15", "absolute")
+    add("the first quarter of next year", f"{a.year + 1}-Q1", "quarter")
+    add("the fourth quarter of last year", f"{a.year - 1}-Q4", "quarter")
+    add("the following day", iso(a + dt.timedelta(1)), "day")
+    add("the previous day", iso(a - dt.timedelta(1)), "day")
     # not dates
     for s in ("Windows 2000", "the 747", "a 3-2 win", "page 12", "call 555-1234", "version 1.2.3",
               "$2,000", "Theresa May", "they march on", "a second time", "section 4.2", "Boeing 737",
