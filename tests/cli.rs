@@ -331,3 +331,27 @@ fn colour_only_when_asked_or_on_a_terminal() {
     let (_, auto, _) = trawl(&args("auto"));
     assert!(!auto.contains('\x1b'));
 }
+
+#[test]
+fn check_and_test_find_every_pack_below_a_folder() {
+    // Two packs that both define `Month`: each is checked with names of its own.
+    let (code, out, err) = trawl(&["check", "tests/fixtures/packs"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("pack tests/fixtures/packs/dates_a:"), "{err}");
+    assert!(err.contains("pack tests/fixtures/packs/nested/dates_b:"), "{err}");
+    let (code, out, err) = trawl(&["check", "tests/fixtures/packs/dates_a", "tests/fixtures/packs/nested/dates_b"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = trawl(&["test", "tests/fixtures/packs"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("2 packs, 2 examples, 0 failed"), "{out}");
+    // `rules` holds the bundled pack one level down; `.` works where a path is taken.
+    let (code, out, err) = trawl(&["test", "rules"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("pack rules/news:"), "{out}");
+    let out = Command::new(env!("CARGO_BIN_EXE_trawl"))
+        .args(["check", "."])
+        .current_dir(root().join("tests/fixtures/packs/dates_a"))
+        .output()
+        .expect("run trawl");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}

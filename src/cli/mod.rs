@@ -295,7 +295,70 @@ fn report(errors: &RuleErrors) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// The rule sets `check` and `test` run, each with names of its own: every folder given that has
+/// `.trawl` files is a pack; a folder without any holds the packs below it (the topmost folder with
+/// `.trawl` files on each branch; symlinked folders followed, hidden ones skipped); the files given
+/// make one set together. Whether packs were found below a folder is the second value.
+fn packs(paths: &[PathBuf]) -> (Vec<Vec<PathBuf>>, bool) {
+    let has_rules = |d: &Path| {
+        std::fs::read_dir(d).is_ok_and(|mut it| {
+            it.any(|e| e.is_ok_and(|e| e.path().extension().is_some_and(|x| x == "trawl") && e.path().is_file()))
+        })
+    };
+    let (mut sets, mut files, mut discovered) = (vec![], vec![], false);
+    for p in paths {
+        if !p.is_dir() {
+            files.push(p.clone());
+            continue;
+        }
+        if has_rules(p) {
+            sets.push(vec![p.clone()]);
+            continue;
+        }
+        let before = sets.len();
+        let mut walk = walkdir::WalkDir::new(p).follow_links(true).sort_by_file_name().into_iter();
+        while let Some(entry) = walk.next() {
+            let Ok(e) = entry else { continue };
+            if !e.file_type().is_dir() {
+                continue;
+            }
+            if e.depth() > 0 && e.file_name().as_encoded_bytes().starts_with(b".") {
+                walk.skip_current_dir();
+            } else if has_rules(e.path()) {
+                sets.push(vec![e.path().to_path_buf()]);
+                walk.skip_current_dir();
+            }
+        }
+        if sets.len() == before {
+            // Nothing below: loading the folder says it has no rule files.
+            sets.push(vec![p.clone()]);
+        } else {
+            discovered = true;
+        }
+    }
+    if !files.is_empty() {
+        sets.push(files);
+    }
+    (sets, discovered)
+}
+
 fn check(paths: &[PathBuf], deny_warnings: bool) -> ExitCode {
+    let (packs, discovered) = packs(paths);
+    if packs.len() == 1 && !discovered {
+        return check_one(&packs[0], deny_warnings);
+    }
+    let mut worst = ExitCode::SUCCESS;
+    for pack in &packs {
+        eprintln!("pack {}:", pack[0].display());
+        let code = check_one(pack, deny_warnings);
+        if code != ExitCode::SUCCESS {
+            worst = code;
+        }
+    }
+    worst
+}
+
+fn check_one(paths: &[PathBuf], deny_warnings: bool) -> ExitCode {
     match Rules::from_paths(paths) {
         Ok(rules) => {
             let set = &rules.program.set;
@@ -321,12 +384,38 @@ fn check(paths: &[PathBuf], deny_warnings: bool) -> ExitCode {
 }
 
 fn test(args: TestArgs) -> ExitCode {
-    let rules = match load_rules(&args.rules) {
-        Ok(r) => r,
-        Err(e) => return report(&e),
-    };
-    let outcomes = run_examples(&rules);
+    let (packs, discovered) = if args.rules.is_empty() { (vec![vec![]], false) } else { packs(&args.rules) };
+    let several = packs.len() > 1 || discovered;
+    let mut outcomes = vec![];
+    let mut text = String::new();
+    for pack in &packs {
+        let rules = match load_rules(pack) {
+            Ok(r) => r,
+            Err(e) => {
+                if several {
+                    eprintln!("pack {}:", pack[0].display());
+                }
+                return report(&e);
+            }
+        };
+        let mine = run_examples(&rules);
+        if several && args.format == ReportFormat::Human {
+            text.push_str(&format!("pack {}:\n", pack[0].display()));
+            text.push_str(&report::human(&mine, args.color.style(), args.verbose));
+        }
+        outcomes.extend(mine);
+    }
+    if several && args.format == ReportFormat::Human {
+        let failed = outcomes.iter().filter(|o| o.failed()).count();
+        let n = packs.len();
+        text.push_str(&format!(
+            "{n} pack{}, {} examples, {failed} failed\n",
+            if n == 1 { "" } else { "s" },
+            outcomes.len()
+        ));
+    }
     let text = match args.format {
+        ReportFormat::Human if several => text,
         ReportFormat::Human => report::human(&outcomes, args.color.style(), args.verbose),
         ReportFormat::Json => report::json(&outcomes),
         ReportFormat::Junit => report::junit(&outcomes),
