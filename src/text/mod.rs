@@ -8,8 +8,10 @@
 //! token, but each token knows whether space came before it.
 //!
 //! Sentences end after `.`, `!`, `?` or `…` (with any closing quotes and
-//! brackets that follow) unless the next token is a lower-case word or starts with a digit, and at every line
-//! break; paragraphs end at blank lines. Every token carries byte and character
+//! brackets that follow) unless the next token is a lower-case word or starts with a digit, and at
+//! every line break unless the paragraph is hard-wrapped prose ([`is_wrapped`]: its lines mostly
+//! end inside a sentence and none looks like a list item or a speaker's turn), where a single line
+//! break is a space; paragraphs end at blank lines. Every token carries byte and character
 //! (Unicode scalar value) offsets into the original text.
 //!
 //! [`normalize`] gives the key that literals and lexicon entries are compared
@@ -243,6 +245,43 @@ fn is_symbol(c: char) -> bool {
     )
 }
 
+/// Whether the paragraph that starts `text` (up to a blank line) is hard-wrapped prose: two lines
+/// or more, most of them (all but the last) ending inside a sentence and 40 characters long or more
+/// on average, none starting like a list item or a speaker's turn. Then its single line breaks are spaces; otherwise (one paragraph a line,
+/// lists, headings, verse, transcripts) each line break ends a sentence.
+fn is_wrapped(text: &str) -> bool {
+    let end = text.find("\n\n").or_else(|| text.find("\n\r\n")).unwrap_or(text.len());
+    let lines: Vec<&str> = text[..end].lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    if lines.len() < 2 {
+        return false;
+    }
+    let inner = &lines[..lines.len() - 1];
+    let open =
+        inner.iter().filter(|l| !l.ends_with(['.', '!', '?', ':', ';', '"', '\u{201d}', ')', ']', '\u{2026}'])).count();
+    let marked = lines.iter().any(|l| starts_like_item(l));
+    // Wrapped lines run to a width, and the last line is no longer than they are: a heading or a
+    // dateline above its text is short, or followed by a longer line.
+    let lens: Vec<usize> = lines.iter().map(|l| l.chars().count()).collect();
+    let widest = lens[..inner.len()].iter().copied().max().unwrap_or(0);
+    let width = lens[..inner.len()].iter().sum::<usize>() / inner.len();
+    !marked && open * 2 > inner.len() && width >= 40 && lens[inner.len()] <= widest + 2
+}
+
+/// A list marker (`- `, `* `, `• `, `1. `, `2) `) or a speaker label (`OBAMA:`, `Q:`).
+fn starts_like_item(line: &str) -> bool {
+    let b = line.as_bytes();
+    if line.starts_with(['-', '*', '\u{2022}', '\u{2013}']) && b.get(1).is_some_and(|c| *c == b' ') {
+        return true;
+    }
+    let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    if digits > 0 && digits < 4 && matches!(b.get(digits), Some(b'.' | b')')) && b.get(digits + 1) == Some(&b' ') {
+        return true;
+    }
+    line.split_once(':').is_some_and(|(who, _)| {
+        !who.is_empty() && who.len() <= 30 && who.chars().all(|c| c.is_uppercase() || c == ' ' || c == '.')
+    })
+}
+
 struct Tokenizer<'t> {
     text: &'t str,
     bytes: &'t [u8],
@@ -273,6 +312,10 @@ impl<'t> Tokenizer<'t> {
         let mut sent_start = first;
         let mut par_start = first;
         let mut pending_end = false; // a sentence-final mark was seen
+                                     // Whether the current paragraph is hard-wrapped prose (its line breaks are spaces), decided
+                                     // once per paragraph from its lines.
+        let mut par_byte = self.pos;
+        let mut wrapped: Option<bool> = None;
         while let Some(&b) = self.bytes.get(self.pos) {
             // ASCII whitespace, the common case, without decoding.
             if b < 0x80 && (b == b' ' || (b'\t'..=b'\r').contains(&b)) {
@@ -292,12 +335,15 @@ impl<'t> Tokenizer<'t> {
             let n = doc.tokens.len() as u32;
             // Boundaries decided by what came between the last token and this one.
             if n > first {
+                let hard_line = newlines == 1 && !*wrapped.get_or_insert_with(|| is_wrapped(&self.text[par_byte..]));
                 if newlines >= 2 {
                     push_range(&mut doc.sentences, sent_start, n);
                     push_range(&mut doc.paragraphs, par_start, n);
                     sent_start = n;
                     par_start = n;
-                } else if newlines == 1
+                    par_byte = self.pos;
+                    wrapped = None;
+                } else if hard_line
                     || (pending_end && !starts_lower(c) && !c.is_ascii_digit() && (space_before || !is_closer(c)))
                 {
                     push_range(&mut doc.sentences, sent_start, n);
@@ -710,6 +756,26 @@ mod tests {
         assert_eq!((t.start, t.end, t.char_start, t.char_end), (5, 10, 4, 8));
         let d = Document::new("e\u{301}t\u{e9} x");
         assert_eq!(d.tokens.len(), 2);
+    }
+
+    #[test]
+    fn wrapped_prose_joins_lines_and_lists_do_not() {
+        let wrapped = Document::new(
+            "The company said on Monday that its Chief Financial\nOfficer would leave at the end of the year, and that\nthe deal would close soon.",
+        );
+        assert_eq!(wrapped.sentences.len(), 1);
+        let lines = Document::new("Japan talks.\nFrance agrees.\nNo date yet");
+        assert_eq!(lines.sentences.len(), 3);
+        let list = Document::new("- apples and\n- pears and\n- plums");
+        assert_eq!(list.sentences.len(), 3);
+        let transcript = Document::new("OBAMA: we will go on with\nQ: and what about the\nOBAMA: yes");
+        assert_eq!(transcript.sentences.len(), 3);
+        let heading = Document::new("Talks in Tokyo\nThe ministers met on Monday.");
+        assert_eq!(heading.sentences.len(), 2);
+        let long_heading = Document::new(
+            "Operation Inherent Resolve - Targeted Operations Against ISIL Terrorists\nNavy Senior Chief Petty Officer Scott C. Dayton, 42, of Woodbridge, Virginia, died in northern Syria.",
+        );
+        assert_eq!(long_heading.sentences.len(), 2);
     }
 
     #[test]
