@@ -314,7 +314,7 @@ impl<'t> Tokenizer<'t> {
         let mut pending_end = false; // a sentence-final mark was seen
                                      // Whether the current paragraph is hard-wrapped prose (its line breaks are spaces), decided
                                      // once per paragraph from its lines.
-        let mut par_byte = self.pos;
+        let mut par_byte: Option<usize> = None;
         let mut wrapped: Option<bool> = None;
         while let Some(&b) = self.bytes.get(self.pos) {
             // ASCII whitespace, the common case, without decoding.
@@ -335,13 +335,14 @@ impl<'t> Tokenizer<'t> {
             let n = doc.tokens.len() as u32;
             // Boundaries decided by what came between the last token and this one.
             if n > first {
-                let hard_line = newlines == 1 && !*wrapped.get_or_insert_with(|| is_wrapped(&self.text[par_byte..]));
+                let hard_line = newlines == 1
+                    && !*wrapped.get_or_insert_with(|| is_wrapped(&self.text[par_byte.unwrap_or(self.pos)..]));
                 if newlines >= 2 {
                     push_range(&mut doc.sentences, sent_start, n);
                     push_range(&mut doc.paragraphs, par_start, n);
                     sent_start = n;
                     par_start = n;
-                    par_byte = self.pos;
+                    par_byte = Some(self.pos);
                     wrapped = None;
                 } else if hard_line
                     || (pending_end && !starts_lower(c) && !c.is_ascii_digit() && (space_before || !is_closer(c)))
@@ -351,6 +352,7 @@ impl<'t> Tokenizer<'t> {
                 }
             }
             newlines = 0;
+            par_byte.get_or_insert(self.pos);
             let start = self.pos;
             let char_start = self.chars;
             let (kind, flags) = match self.fast_ascii() {
