@@ -138,7 +138,7 @@ impl Rules {
         unit: OffsetUnit,
         scratch: &mut exec::Scratch,
     ) -> Result<Vec<Record>, exec::Exceeded> {
-        let doc = exec::document(&self.program, text, scratch);
+        let doc = exec::document_with(&self.program, text, opts.line_breaks, scratch);
         let ex = exec::extract(&self.program, &doc, opts, scratch)?;
         Ok(output::records(&self.program, &doc, &ex, unit))
     }

@@ -355,3 +355,30 @@ fn check_and_test_find_every_pack_below_a_folder() {
         .expect("run trawl");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn line_breaks_can_be_spaces_or_sentence_ends() {
+    let dir = std::env::temp_dir().join(format!("trawl-line-breaks-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let rules = dir.join("s.trawl");
+    std::fs::write(&rules, "rule s { match ^ _ ... $ emit S }\n").expect("rules");
+    let doc = dir.join("d.txt");
+    std::fs::write(&doc, "The board named a new Chief Financial\nOfficer today.\n").expect("doc");
+    let sentences = |mode: &str| {
+        let (code, out, err) = trawl(&[
+            "extract",
+            "--rules",
+            rules.to_str().expect("path"),
+            "--line-breaks",
+            mode,
+            doc.to_str().expect("path"),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        out.lines().count()
+    };
+    // Two short lines: `auto` keeps them apart (they are not wrapped prose), `space` joins them.
+    assert_eq!(sentences("auto"), 2);
+    assert_eq!(sentences("sentence"), 2);
+    assert_eq!(sentences("space"), 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -74,6 +74,8 @@ pub struct Config<'r> {
     pub control: std::sync::Arc<Control>,
     /// The work one document may cost.
     pub limits: trawl::Limits,
+    /// What a single line break inside a paragraph is.
+    pub line_breaks: trawl::text::LineBreaks,
 }
 
 /// What a run shares with whoever may stop it (a signal handler, or its own
@@ -247,12 +249,12 @@ fn process(cfg: &Config, job: Job, scratch: &mut exec::Scratch) -> Done {
             };
         }
     };
-    let opts = Options { anchor: anchor.or(cfg.anchor), limits: cfg.limits };
+    let opts = Options { anchor: anchor.or(cfg.anchor), limits: cfg.limits, line_breaks: cfg.line_breaks };
     // Records are serialized one at a time, so a large document costs its
     // annotations and its output text, not a JSON tree per record.
     let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let prog = &cfg.rules.program;
-        let doc = exec::document(prog, &text, scratch);
+        let doc = exec::document_with(prog, &text, opts.line_breaks, scratch);
         let ex = exec::extract(prog, &doc, &opts, scratch)?;
         let mut out: Vec<u8> = Vec::new();
         let mut labels: BTreeMap<String, u64> = BTreeMap::new();

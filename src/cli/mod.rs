@@ -105,6 +105,17 @@ struct SnapshotArgs {
     inputs: Vec<PathBuf>,
 }
 
+/// `--line-breaks`.
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum LineBreaksArg {
+    /// Spaces in hard-wrapped prose, sentence ends elsewhere.
+    Auto,
+    /// Always spaces.
+    Space,
+    /// Always sentence ends.
+    Sentence,
+}
+
 /// How results are reported.
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
 enum ReportFormat {
@@ -180,6 +191,10 @@ struct ExtractArgs {
     /// (default: 50 million plus 2,000 per token; see docs/LANGUAGE.md §8).
     #[arg(long, value_name = "N")]
     max_steps: Option<u64>,
+    /// What a single line break inside a paragraph is: `auto` reads hard-wrapped prose as
+    /// paragraphs and keeps one sentence a line elsewhere (docs/LANGUAGE.md §2)
+    #[arg(long, value_enum, default_value = "auto")]
+    line_breaks: LineBreaksArg,
     /// Seconds one document may take before it gets a `timeout` error record (default: no limit).
     #[arg(long, value_name = "SECONDS")]
     timeout: Option<f64>,
@@ -720,6 +735,11 @@ fn extract(args: ExtractArgs) -> ExitCode {
         }),
         control,
         limits: trawl::Limits { max_steps: args.max_steps, timeout, ..trawl::Limits::default() },
+        line_breaks: match args.line_breaks {
+            LineBreaksArg::Auto => trawl::text::LineBreaks::Auto,
+            LineBreaksArg::Space => trawl::text::LineBreaks::Space,
+            LineBreaksArg::Sentence => trawl::text::LineBreaks::Sentence,
+        },
     };
     let totals = match batch::run(&cfg, &mut sink) {
         Ok(t) => t,

@@ -29,7 +29,7 @@ pub use value::{month_number, normalize_date, Date, Value};
 use crate::check::hir::{LabelId, LexiconId, RuleId, Step};
 use crate::compile::{CompiledRule, LexHit, Program, Second, NO_SLOT};
 use crate::syntax::ast::Scope;
-use crate::text::{flag, fold_case, normalize, Document};
+use crate::text::{flag, fold_case, normalize, Document, LineBreaks};
 use derive::derive;
 pub(crate) use eval::{constraints_hold, test_id};
 use eval::{eval, Bound};
@@ -44,6 +44,8 @@ pub struct Options {
     pub anchor: Option<Date>,
     /// The work one document may cost.
     pub limits: Limits,
+    /// What a single line break inside a paragraph is (`--line-breaks`).
+    pub line_breaks: LineBreaks,
 }
 
 /// The work one document may cost: the last line of defence behind linear
@@ -380,15 +382,20 @@ pub(crate) struct Cx<'a> {
 /// [`Prefilter`](crate::compile::Prefilter), only the windows where its needles
 /// occur (extraction then gives the same annotations with fewer tokens).
 pub fn document<'t>(prog: &Program, text: &'t str, scratch: &mut Scratch) -> Document<'t> {
+    document_with(prog, text, LineBreaks::Auto, scratch)
+}
+
+/// [`document`], with single line breaks read as `breaks` says.
+pub fn document_with<'t>(prog: &Program, text: &'t str, breaks: LineBreaks, scratch: &mut Scratch) -> Document<'t> {
     if let Ok(p) = &prog.prefilter {
         // When the windows cover most of the text, one pass over all of it is cheaper.
         if p.windows(text, &mut scratch.windows).is_some()
             && scratch.windows.iter().map(|(a, b)| b - a).sum::<usize>() <= text.len() / 2
         {
-            return Document::from_windows(text, &scratch.windows);
+            return Document::from_windows(text, &scratch.windows, breaks);
         }
     }
-    Document::new(text)
+    Document::with_line_breaks(text, breaks)
 }
 
 /// Extracts annotations from a document, within `opts.limits`.

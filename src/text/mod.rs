@@ -108,9 +108,16 @@ pub struct Document<'t> {
 impl<'t> Document<'t> {
     /// Tokenizes a text.
     pub fn new(text: &'t str) -> Document<'t> {
+        Document::with_line_breaks(text, LineBreaks::Auto)
+    }
+
+    /// Tokenizes a text, with single line breaks read as `breaks` says.
+    pub fn with_line_breaks(text: &'t str, breaks: LineBreaks) -> Document<'t> {
         let mut doc =
             Document { text, tokens: Vec::with_capacity(text.len() / 4 + 16), sentences: vec![], paragraphs: vec![] };
-        Tokenizer::new(text).run(&mut doc);
+        let mut t = Tokenizer::new(text);
+        t.breaks = breaks;
+        t.run(&mut doc);
         // A large document keeps no room for tokens it does not have (a doubled vector is 2×).
         if doc.tokens.capacity() > doc.tokens.len() + 4096 {
             doc.tokens.shrink_to_fit();
@@ -123,7 +130,7 @@ impl<'t> Document<'t> {
     /// keep their offsets into the whole text; each window is its own
     /// paragraph and ends a sentence. Within a window, tokens and sentence
     /// boundaries are those of [`Document::new`].
-    pub fn from_windows(text: &'t str, windows: &[(usize, usize)]) -> Document<'t> {
+    pub fn from_windows(text: &'t str, windows: &[(usize, usize)], breaks: LineBreaks) -> Document<'t> {
         let mut doc = Document { text, tokens: Vec::new(), sentences: vec![], paragraphs: vec![] };
         let bytes = text.as_bytes();
         let (mut at, mut chars) = (0usize, 0u32);
@@ -131,6 +138,7 @@ impl<'t> Document<'t> {
             debug_assert!(at <= start && start <= end && end <= text.len());
             chars += count_chars(&bytes[at..start]);
             let mut t = Tokenizer::new(&text[..end]);
+            t.breaks = breaks;
             t.pos = start;
             t.chars = chars;
             t.run(&mut doc);
@@ -245,6 +253,18 @@ fn is_symbol(c: char) -> bool {
     )
 }
 
+/// What a single line break inside a paragraph is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LineBreaks {
+    /// A space in hard-wrapped prose ([`is_wrapped`]), a sentence end elsewhere.
+    #[default]
+    Auto,
+    /// Always a space: lines are wrapped prose.
+    Space,
+    /// Always a sentence end: every line is a unit.
+    Sentence,
+}
+
 /// Whether the paragraph that starts `text` (up to a blank line) is hard-wrapped prose: two lines
 /// or more, most of them (all but the last) ending inside a sentence and 40 characters long or more
 /// on average, none starting like a list item or a speaker's turn. Then its single line breaks are spaces; otherwise (one paragraph a line,
@@ -287,11 +307,12 @@ struct Tokenizer<'t> {
     bytes: &'t [u8],
     pos: usize,
     chars: u32,
+    breaks: LineBreaks,
 }
 
 impl<'t> Tokenizer<'t> {
     fn new(text: &'t str) -> Self {
-        Tokenizer { text, bytes: text.as_bytes(), pos: 0, chars: 0 }
+        Tokenizer { text, bytes: text.as_bytes(), pos: 0, chars: 0, breaks: LineBreaks::Auto }
     }
 
     #[inline]
@@ -336,7 +357,13 @@ impl<'t> Tokenizer<'t> {
             // Boundaries decided by what came between the last token and this one.
             if n > first {
                 let hard_line = newlines == 1
-                    && !*wrapped.get_or_insert_with(|| is_wrapped(&self.text[par_byte.unwrap_or(self.pos)..]));
+                    && match self.breaks {
+                        LineBreaks::Sentence => true,
+                        LineBreaks::Space => false,
+                        LineBreaks::Auto => {
+                            !*wrapped.get_or_insert_with(|| is_wrapped(&self.text[par_byte.unwrap_or(self.pos)..]))
+                        }
+                    };
                 if newlines >= 2 {
                     push_range(&mut doc.sentences, sent_start, n);
                     push_range(&mut doc.paragraphs, par_start, n);
