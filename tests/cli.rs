@@ -382,3 +382,17 @@ fn line_breaks_can_be_spaces_or_sentence_ends() {
     assert_eq!(sentences("space"), 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn tokens_shows_sentences_and_their_tokens() {
+    let (code, out, err) = trawl(&["tokens", "tests/corpus/japan-france-talks.txt"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("Japan · , · France · plan"), "{out}");
+    let (code, out, err) =
+        trawl(&["tokens", "--format", "jsonl", "--offsets", "bytes", "tests/corpus/japan-france-talks.txt"]);
+    assert_eq!(code, 0, "{err}");
+    let first: serde_json::Value = serde_json::from_str(out.lines().next().expect("a sentence")).expect("json");
+    assert_eq!(first["start"], 0);
+    assert_eq!(first["tokens"][0], serde_json::json!([0, 5]));
+    assert_eq!(first["paragraph"], 0);
+}

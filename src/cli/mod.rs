@@ -54,6 +54,22 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+    /// Print the tokens and sentences trawl sees in documents: a sentence a line
+    /// (`--format text`), or one JSON object per sentence with its offsets and its tokens' offsets.
+    Tokens {
+        /// Text files (`-` for standard input); a `.jsonl` file holds one `{"id", "text"}` document a line.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: TokensFormat,
+        /// Offsets in characters (default) or bytes.
+        #[arg(long, value_enum, default_value = "chars")]
+        offsets: Offsets,
+        /// What a single line break inside a paragraph is.
+        #[arg(long, value_enum, default_value = "auto")]
+        line_breaks: LineBreaksArg,
+    },
     /// Print a stage's representation of rule files (for debugging rules).
     Dump {
         /// What to print.
@@ -103,6 +119,15 @@ struct SnapshotArgs {
     /// Files or folders (read recursively, in sorted order); `-` reads standard input.
     #[arg(value_name = "INPUT", required = true)]
     inputs: Vec<PathBuf>,
+}
+
+/// `trawl tokens --format`.
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum TokensFormat {
+    /// A sentence a line, its tokens separated by ` · `, a blank line between paragraphs.
+    Text,
+    /// One JSON object per sentence: `doc`, `paragraph`, `start`, `end`, `tokens` (`[start, end]` each).
+    Jsonl,
 }
 
 /// `--line-breaks`.
@@ -292,6 +317,7 @@ pub fn main() -> ExitCode {
         Command::Snapshot(args) => snapshot(args),
         Command::Eval(args) => eval::eval(args),
         Command::Dump { stage, rules } => dump(stage, &rules),
+        Command::Tokens { inputs, format, offsets, line_breaks } => tokens(&inputs, format, offsets, line_breaks),
     }
 }
 
@@ -623,6 +649,89 @@ fn snapshot(args: SnapshotArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+fn tokens(inputs: &[PathBuf], format: TokensFormat, offsets: Offsets, breaks: LineBreaksArg) -> ExitCode {
+    let breaks = match breaks {
+        LineBreaksArg::Auto => trawl::text::LineBreaks::Auto,
+        LineBreaksArg::Space => trawl::text::LineBreaks::Space,
+        LineBreaksArg::Sentence => trawl::text::LineBreaks::Sentence,
+    };
+    let mut docs: Vec<(String, String)> = vec![];
+    for p in inputs {
+        let text = if p.as_os_str() == "-" {
+            let mut t = String::new();
+            io::Read::read_to_string(&mut io::stdin(), &mut t).map(|_| t)
+        } else {
+            std::fs::read_to_string(p)
+        };
+        let text = match text {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("trawl: {}: {e}", p.display());
+                return ExitCode::from(2);
+            }
+        };
+        if p.extension().is_some_and(|x| x == "jsonl") {
+            for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+                let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+                    eprintln!("trawl: {}:{}: not a JSON object", p.display(), i + 1);
+                    return ExitCode::from(2);
+                };
+                let id = v
+                    .get("id")
+                    .and_then(|x| x.as_str())
+                    .map_or_else(|| format!("{}:{}", p.display(), i + 1), str::to_string);
+                docs.push((id, v.get("text").and_then(|x| x.as_str()).unwrap_or("").to_string()));
+            }
+        } else {
+            docs.push((p.display().to_string(), text));
+        }
+    }
+    let mut out = io::stdout().lock();
+    for (id, text) in &docs {
+        let doc = trawl::text::Document::with_line_breaks(text, breaks);
+        let off = |t: &trawl::text::Token| match offsets {
+            Offsets::Bytes => (t.start as usize, t.end as usize),
+            Offsets::Chars => (t.char_start as usize, t.char_end as usize),
+        };
+        let mut s = String::new();
+        for (pi, &(ps, pe)) in doc.paragraphs.iter().enumerate() {
+            for &(ss, se) in doc.sentences.iter().filter(|&&(ss, _)| ss >= ps && ss < pe) {
+                let toks = &doc.tokens[ss as usize..se as usize];
+                match format {
+                    TokensFormat::Text => {
+                        let words: Vec<&str> = toks.iter().map(|t| &text[t.start as usize..t.end as usize]).collect();
+                        s.push_str(&words.join(" · "));
+                        s.push('\n');
+                    }
+                    TokensFormat::Jsonl => {
+                        let spans: Vec<[usize; 2]> = toks
+                            .iter()
+                            .map(|t| {
+                                let (a, b) = off(t);
+                                [a, b]
+                            })
+                            .collect();
+                        let (start, end) = (off(&toks[0]).0, off(&toks[toks.len() - 1]).1);
+                        let line = serde_json::json!({"doc": id, "paragraph": pi, "start": start, "end": end, "tokens": spans});
+                        s.push_str(&line.to_string());
+                        s.push('\n');
+                    }
+                }
+            }
+            if format == TokensFormat::Text && pi + 1 < doc.paragraphs.len() {
+                s.push('\n');
+            }
+        }
+        if let Err(e) = out.write_all(s.as_bytes()) {
+            return write_failed(e);
+        }
+    }
+    if let Err(e) = out.flush() {
+        return write_failed(e);
+    }
+    ExitCode::SUCCESS
 }
 
 fn dump(stage: DumpStage, paths: &[PathBuf]) -> ExitCode {

@@ -9,6 +9,7 @@
 //!
 //! Sentences end after `.`, `!`, `?` or `…` (with any closing quotes and
 //! brackets that follow) unless the next token is a lower-case word or starts with a digit, and at
+//! (a citation mark such as `[11]` after the stop stays with the sentence it follows), and at
 //! every line break unless the paragraph is hard-wrapped prose ([`is_wrapped`]: its lines mostly
 //! end inside a sentence and none looks like a list item or a speaker's turn), where a single line
 //! break is a space; paragraphs end at blank lines. Every token carries byte and character
@@ -253,6 +254,16 @@ fn is_symbol(c: char) -> bool {
     )
 }
 
+/// The length in bytes of a citation mark that starts `text` (`[11]`, `[a]`, `[citation needed]`:
+/// a bracket, up to 30 characters without a bracket or line break, a bracket), or 0.
+fn citation_len(text: &str) -> usize {
+    let Some(rest) = text.strip_prefix('[') else { return 0 };
+    match rest.char_indices().take(31).find(|&(_, c)| matches!(c, ']' | '[' | '\n')) {
+        Some((i, ']')) if i > 0 => i + 2,
+        _ => 0,
+    }
+}
+
 /// What a single line break inside a paragraph is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LineBreaks {
@@ -336,6 +347,9 @@ impl<'t> Tokenizer<'t> {
                                      // Whether the current paragraph is hard-wrapped prose (its line breaks are spaces), decided
                                      // once per paragraph from its lines.
         let mut par_byte: Option<usize> = None;
+        // After a sentence-final stop, a citation mark (`[11]`, `[citation needed]`) belongs to the
+        // sentence it follows: no boundary before it, the stop still pending until its end.
+        let mut cite_end = 0usize;
         let mut wrapped: Option<bool> = None;
         while let Some(&b) = self.bytes.get(self.pos) {
             // ASCII whitespace, the common case, without decoding.
@@ -371,8 +385,14 @@ impl<'t> Tokenizer<'t> {
                     par_start = n;
                     par_byte = Some(self.pos);
                     wrapped = None;
+                } else if pending_end && c == '[' && self.pos >= cite_end && citation_len(&self.text[self.pos..]) > 0 {
+                    cite_end = self.pos + citation_len(&self.text[self.pos..]);
                 } else if hard_line
-                    || (pending_end && !starts_lower(c) && !c.is_ascii_digit() && (space_before || !is_closer(c)))
+                    || (pending_end
+                        && self.pos >= cite_end
+                        && !starts_lower(c)
+                        && !c.is_ascii_digit()
+                        && (space_before || !is_closer(c)))
                 {
                     push_range(&mut doc.sentences, sent_start, n);
                     sent_start = n;
@@ -397,7 +417,7 @@ impl<'t> Tokenizer<'t> {
             let still_pending = pending_end
                 && !space_before
                 && text.chars().next().is_some_and(|c| is_closer(c) && c.len_utf8() == text.len());
-            if !still_pending {
+            if !still_pending && start >= cite_end {
                 pending_end = text.len() <= 3 && matches!(text, "." | "!" | "?" | "\u{2026}" | "...");
             }
             doc.tokens.push(tok);
@@ -805,6 +825,13 @@ mod tests {
             "Operation Inherent Resolve - Targeted Operations Against ISIL Terrorists\nNavy Senior Chief Petty Officer Scott C. Dayton, 42, of Woodbridge, Virginia, died in northern Syria.",
         );
         assert_eq!(long_heading.sentences.len(), 2);
+    }
+
+    #[test]
+    fn citation_marks_stay_with_the_sentence_they_follow() {
+        let d = Document::new("He debuted in 1951. [11] In 24 games he hit .250. [3] [4] [citation needed] He left.");
+        let starts: Vec<&str> = d.sentences.iter().map(|&(s, _)| d.token_text(s as usize)).collect();
+        assert_eq!(starts, ["He", "In", "He"]);
     }
 
     #[test]
