@@ -12,6 +12,7 @@ sentence starts at the same character offset.
 """
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -42,7 +43,8 @@ def trawl_starts(docs, binary):
         for d in docs:
             f.write(json.dumps({"id": d["id"], "text": d["text"]}) + "\n")
         path = f.name
-    out = subprocess.run([binary, "tokens", "--format", "jsonl", path], capture_output=True, text=True, check=True)
+    extra = os.environ.get("TRAWL_TOKENS_ARGS", "").split()
+    out = subprocess.run([binary, "tokens", "--format", "jsonl", *extra, path], capture_output=True, text=True, check=True)
     starts = {}
     for line in out.stdout.splitlines():
         s = json.loads(line)

@@ -350,6 +350,9 @@ impl<'t> Tokenizer<'t> {
         // After a sentence-final stop, a citation mark (`[11]`, `[citation needed]`) belongs to the
         // sentence it follows: no boundary before it, the stop still pending until its end.
         let mut cite_end = 0usize;
+        // The last token was an abbreviation with its period (`U.S.`, `Inc.`, `etc.`), not a
+        // title or an initial: a sentence ends after it when a word that starts sentences follows.
+        let mut abbrev_end = false;
         let mut wrapped: Option<bool> = None;
         while let Some(&b) = self.bytes.get(self.pos) {
             // ASCII whitespace, the common case, without decoding.
@@ -388,6 +391,7 @@ impl<'t> Tokenizer<'t> {
                 } else if pending_end && c == '[' && self.pos >= cite_end && citation_len(&self.text[self.pos..]) > 0 {
                     cite_end = self.pos + citation_len(&self.text[self.pos..]);
                 } else if hard_line
+                    || (abbrev_end && space_before && starts_sentence(&self.text[self.pos..]))
                     || (pending_end
                         && self.pos >= cite_end
                         && !starts_lower(c)
@@ -420,6 +424,7 @@ impl<'t> Tokenizer<'t> {
             if !still_pending && start >= cite_end {
                 pending_end = text.len() <= 3 && matches!(text, "." | "!" | "?" | "\u{2026}" | "...");
             }
+            abbrev_end = kind == TokenKind::Word && ends_abbreviation(text);
             doc.tokens.push(tok);
             space_before = false;
         }
@@ -597,6 +602,84 @@ impl<'t> Tokenizer<'t> {
 
 fn is_closer(c: char) -> bool {
     matches!(c, '"' | '\'' | ')' | ']' | '\u{201D}' | '\u{2019}' | '\u{bb}')
+}
+
+/// Whether a token is an abbreviation that can end a sentence: it ends in its period and is
+/// neither an initial (`J.`) nor a title or a word that announces what follows (`Dr.`, `No.`).
+fn ends_abbreviation(text: &str) -> bool {
+    const BEFORE_NAMES: &[&str] = &[
+        "Mr.", "Mrs.", "Ms.", "Dr.", "Prof.", "St.", "Mt.", "Gen.", "Col.", "Lt.", "Sgt.", "Capt.", "Cmdr.", "Adm.",
+        "Sen.", "Rep.", "Gov.", "Pres.", "Rev.", "Fr.", "Hon.", "No.", "Nos.", "Vol.", "Fig.", "pp.", "p.", "vs.",
+        "v.", "Ft.", "ca.", "c.", "b.", "d.",
+    ];
+    text.len() > 2 && text.ends_with('.') && !BEFORE_NAMES.contains(&text)
+}
+
+/// Whether `text` starts with a capitalized word that usually opens a sentence (`The`, `He`,
+/// `But`, ...), so that an abbreviation before it ended the last one: `… to the U.S. The
+/// President …`, but not `the U.S. Army`.
+fn starts_sentence(text: &str) -> bool {
+    const STARTERS: &[&str] = &[
+        "The",
+        "A",
+        "An",
+        "This",
+        "That",
+        "These",
+        "Those",
+        "He",
+        "She",
+        "It",
+        "They",
+        "We",
+        "I",
+        "You",
+        "His",
+        "Her",
+        "Its",
+        "Their",
+        "Our",
+        "My",
+        "But",
+        "And",
+        "In",
+        "On",
+        "At",
+        "For",
+        "However",
+        "Meanwhile",
+        "After",
+        "Before",
+        "When",
+        "While",
+        "If",
+        "As",
+        "There",
+        "Here",
+        "Some",
+        "Many",
+        "Most",
+        "All",
+        "Both",
+        "Each",
+        "Another",
+        "Yet",
+        "So",
+        "Then",
+        "Also",
+        "Still",
+        "Thus",
+        "Today",
+        "Yesterday",
+        "According",
+        "Officials",
+        "What",
+        "Why",
+        "How",
+        "Who",
+    ];
+    let word: &str = &text[..text.find(|c: char| !c.is_alphabetic()).unwrap_or(text.len())];
+    STARTERS.contains(&word)
 }
 
 fn starts_lower(c: char) -> bool {
@@ -825,6 +908,17 @@ mod tests {
             "Operation Inherent Resolve - Targeted Operations Against ISIL Terrorists\nNavy Senior Chief Petty Officer Scott C. Dayton, 42, of Woodbridge, Virginia, died in northern Syria.",
         );
         assert_eq!(long_heading.sentences.len(), 2);
+    }
+
+    #[test]
+    fn abbreviations_end_a_sentence_before_a_sentence_opener() {
+        let d = Document::new(
+            "Talks were held in Washington D.C. The six leaders met. The U.S. Army and Acme Inc. agreed.",
+        );
+        let starts: Vec<&str> = d.sentences.iter().map(|&(s, _)| d.token_text(s as usize)).collect();
+        assert_eq!(starts, ["Talks", "The", "The"]);
+        let d = Document::new("Dr. Smith met Mr. Jones. He left.");
+        assert_eq!(d.sentences.len(), 2);
     }
 
     #[test]
