@@ -141,6 +141,16 @@ enum LineBreaksArg {
     Sentence,
 }
 
+impl From<LineBreaksArg> for trawl::text::LineBreaks {
+    fn from(a: LineBreaksArg) -> Self {
+        match a {
+            LineBreaksArg::Auto => trawl::text::LineBreaks::Auto,
+            LineBreaksArg::Space => trawl::text::LineBreaks::Space,
+            LineBreaksArg::Sentence => trawl::text::LineBreaks::Sentence,
+        }
+    }
+}
+
 /// How results are reported.
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
 enum ReportFormat {
@@ -652,11 +662,7 @@ fn snapshot(args: SnapshotArgs) -> ExitCode {
 }
 
 fn tokens(inputs: &[PathBuf], format: TokensFormat, offsets: Offsets, breaks: LineBreaksArg) -> ExitCode {
-    let breaks = match breaks {
-        LineBreaksArg::Auto => trawl::text::LineBreaks::Auto,
-        LineBreaksArg::Space => trawl::text::LineBreaks::Space,
-        LineBreaksArg::Sentence => trawl::text::LineBreaks::Sentence,
-    };
+    let breaks = trawl::text::LineBreaks::from(breaks);
     let mut docs: Vec<(String, String)> = vec![];
     for p in inputs {
         let text = if p.as_os_str() == "-" {
@@ -844,11 +850,7 @@ fn extract(args: ExtractArgs) -> ExitCode {
         }),
         control,
         limits: trawl::Limits { max_steps: args.max_steps, timeout, ..trawl::Limits::default() },
-        line_breaks: match args.line_breaks {
-            LineBreaksArg::Auto => trawl::text::LineBreaks::Auto,
-            LineBreaksArg::Space => trawl::text::LineBreaks::Space,
-            LineBreaksArg::Sentence => trawl::text::LineBreaks::Sentence,
-        },
+        line_breaks: args.line_breaks.into(),
     };
     let totals = match batch::run(&cfg, &mut sink) {
         Ok(t) => t,

@@ -254,13 +254,14 @@ impl Bound<'_> {
                 .map(|e| (e[1], e[2], e[3]))
                 .collect()
         } else {
-            let (a, b, id) = (self.slots[2 + 3 * i], self.slots[3 + 3 * i], self.slots[4 + 3 * i]);
-            if a == NO_SLOT || b == NO_SLOT || b <= a {
-                vec![]
-            } else {
-                vec![(a, b, id)]
-            }
+            self.span(i).map(|(a, b)| (a, b, self.slots[4 + 3 * i])).into_iter().collect()
         }
+    }
+
+    /// The token span a capture bound once holds (its last binding, for a list capture).
+    pub(crate) fn span(&self, i: usize) -> Option<(u32, u32)> {
+        let (a, b) = (self.slots[2 + 3 * i], self.slots[3 + 3 * i]);
+        (a != NO_SLOT && b != NO_SLOT && b > a).then_some((a, b))
     }
 
     fn is_list(&self, cx: &Cx, i: usize) -> bool {
@@ -347,15 +348,8 @@ fn calendar(cx: &Cx, f: Func, v: &[Value]) -> Option<time::Period> {
 pub(super) fn eval(cx: &Cx, e: &Expr, b: &Bound, opts: &Options) -> Value {
     match e {
         Expr::Const(l) => constant(l),
-        Expr::Capture(i) if !b.is_list(cx, *i) => {
-            // One binding: read the slots, no list built.
-            let (s, e) = (b.slots[2 + 3 * i], b.slots[3 + 3 * i]);
-            if s == NO_SLOT || e == NO_SLOT || e <= s {
-                Value::Null
-            } else {
-                Value::Span(s, e)
-            }
-        }
+        // One binding: read the slots, no list built.
+        Expr::Capture(i) if !b.is_list(cx, *i) => b.span(*i).map_or(Value::Null, |(s, e)| Value::Span(s, e)),
         Expr::Capture(i) => {
             let spans = b.bindings(cx, *i).into_iter().map(|(s, e, _)| Value::Span(s, e)).collect();
             one_or_list(true, spans)

@@ -27,7 +27,7 @@ pub use number::{parse_int, parse_number};
 pub use value::{month_number, normalize_date, Date, Value};
 
 use crate::check::hir::{LabelId, LexiconId, RuleId, Step};
-use crate::compile::{CompiledRule, LexHit, Program, Second, NO_SLOT};
+use crate::compile::{CompiledRule, LexHit, Program, Second};
 use crate::syntax::ast::Scope;
 use crate::text::{flag, fold_case, normalize, Document, LineBreaks};
 use derive::derive;
@@ -888,13 +888,10 @@ fn run_rule(
         for e in &rule.emits {
             let (start, end) = match e.at {
                 None => (ms, me),
-                Some(c) => {
-                    let (a, b) = (slots[2 + 3 * c], slots[3 + 3 * c]);
-                    if a == NO_SLOT || b == NO_SLOT || b <= a {
-                        continue;
-                    }
-                    (a, b)
-                }
+                Some(c) => match b.span(c) {
+                    Some(span) => span,
+                    None => continue,
+                },
             };
             let fields: Vec<(String, Value)> = {
                 let cx = Cx { prog, doc, keys: &s.keys, anns, labels, faults: &s.faults };

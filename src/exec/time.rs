@@ -128,6 +128,16 @@ fn in_range(d: Date) -> Option<Date> {
     (1..=9999).contains(&d.year()).then_some(d)
 }
 
+/// Months in a unit of a month or longer.
+fn months_in(u: Unit) -> i64 {
+    match u {
+        Unit::Quarter => 3,
+        Unit::Half => 6,
+        Unit::Year => 12,
+        _ => 1,
+    }
+}
+
 fn month_index(y: i16, m: i8) -> i64 {
     y as i64 * 12 + (m as i64 - 1)
 }
@@ -145,12 +155,7 @@ pub fn shift(p: Period, n: i64, unit_word: &str) -> Option<Period> {
         (Period::Day(d), Unit::Day) => Period::Day(in_range(d.checked_add(Span::new().try_days(n32).ok()?).ok()?)?),
         (Period::Day(d), Unit::Week) => Period::Day(in_range(d.checked_add(Span::new().try_weeks(n32).ok()?).ok()?)?),
         (Period::Day(d), Unit::Month | Unit::Quarter | Unit::Half | Unit::Year) => {
-            let months = n.checked_mul(match u {
-                Unit::Month => 1,
-                Unit::Quarter => 3,
-                Unit::Half => 6,
-                _ => 12,
-            })?;
+            let months = n.checked_mul(months_in(u))?;
             Period::Day(in_range(d.checked_add(Span::new().try_months(months).ok()?).ok()?)?)
         }
         (Period::Week(..), Unit::Week) => {
@@ -165,13 +170,7 @@ pub fn shift(p: Period, n: i64, unit_word: &str) -> Option<Period> {
             Period::Week(y, w)
         }
         (Period::Month(y, m), Unit::Month | Unit::Quarter | Unit::Half | Unit::Year) => {
-            let k = match u {
-                Unit::Month => 1,
-                Unit::Quarter => 3,
-                Unit::Half => 6,
-                _ => 12,
-            };
-            let (y, m) = from_month_index(month_index(y, m).checked_add(n.checked_mul(k)?)?)?;
+            let (y, m) = from_month_index(month_index(y, m).checked_add(n.checked_mul(months_in(u))?)?)?;
             Period::Month(y, m)
         }
         (Period::Quarter(y, q), Unit::Quarter | Unit::Year) => {

@@ -388,8 +388,11 @@ impl<'t> Tokenizer<'t> {
                     par_start = n;
                     par_byte = Some(self.pos);
                     wrapped = None;
-                } else if pending_end && c == '[' && self.pos >= cite_end && citation_len(&self.text[self.pos..]) > 0 {
-                    cite_end = self.pos + citation_len(&self.text[self.pos..]);
+                } else if let Some(len) = (pending_end && c == '[' && self.pos >= cite_end)
+                    .then(|| citation_len(&self.text[self.pos..]))
+                    .filter(|&len| len > 0)
+                {
+                    cite_end = self.pos + len;
                 } else if hard_line
                     || (abbrev_end && space_before && starts_sentence(&self.text[self.pos..]))
                     || (pending_end
