@@ -8,7 +8,7 @@
 //! {"v":1,"doc":"seed.txt","label":"Person","start":929,"end":962,
 //!  "text":"Foreign Minister Yoshimasa Hayashi",
 //!  "fields":{"name":{"text":"Yoshimasa Hayashi","start":946,"end":962},"title":{...}},
-//!  "rule":"person_with_title","source":"rules/news/people.trawl:12",
+//!  "rule":"person_with_title","source":"rules/news/people/people.trawl:12",
 //!  "captures":{"name":{"text":"Yoshimasa Hayashi","start":946,"end":962}}}
 //! ```
 //!

@@ -184,14 +184,8 @@ fn the_bundled_pack_passes_and_a_broken_example_fails_with_its_rule_and_line() {
     assert!(out.contains("examples: ") && out.contains(" passed, 0 failed"), "{out}");
     // Break one example in a temporary copy of the pack.
     let dir = temp_dir("broken-pack");
-    for f in std::fs::read_dir(root().join("rules/news")).expect("pack") {
-        let f = f.expect("entry").path();
-        if f.is_file() {
-            std::fs::copy(&f, dir.join(f.file_name().expect("name"))).expect("copy");
-        }
-    }
-    copy_dir(&root().join("rules/news/lexicons"), &dir.join("lexicons"));
-    let events = dir.join("events.trawl");
+    copy_dir(&root().join("rules/news"), &dir);
+    let events = dir.join("events/events.trawl");
     let text = std::fs::read_to_string(&events).expect("events");
     let line = text.lines().position(|l| l.contains("example \"talks six times\"")).expect("example") + 1;
     std::fs::write(&events, text.replace("Count \"six times\" { value: 6 }", "Count \"six times\" { value: 7 }"))
@@ -206,12 +200,16 @@ fn the_bundled_pack_passes_and_a_broken_example_fails_with_its_rule_and_line() {
     assert!(out.contains(&format!("line={line},")), "{out}");
 }
 
+/// Copies a folder and everything below it.
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     std::fs::create_dir_all(to).expect("mkdir");
     for f in std::fs::read_dir(from).expect("dir") {
         let f = f.expect("entry").path();
-        if f.is_file() {
-            std::fs::copy(&f, to.join(f.file_name().expect("name"))).expect("copy");
+        let dest = to.join(f.file_name().expect("name"));
+        if f.is_dir() {
+            copy_dir(&f, &dest);
+        } else {
+            std::fs::copy(&f, dest).expect("copy");
         }
     }
 }
@@ -283,8 +281,7 @@ fn snapshots_do_not_churn_and_a_one_rule_change_shows_only_that_rule() {
     // Change one rule in a copy of the pack.
     let pack = dir.join("news");
     copy_dir(&root().join("rules/news"), &pack);
-    copy_dir(&root().join("rules/news/lexicons"), &pack.join("lexicons"));
-    let events = pack.join("events.trawl");
+    let events = pack.join("events/events.trawl");
     let text = std::fs::read_to_string(&events).expect("events");
     std::fs::write(
         &events,
@@ -343,7 +340,7 @@ fn check_and_test_find_every_pack_below_a_folder() {
     assert_eq!(code, 0, "{out}{err}");
     let (code, out, err) = trawl(&["test", "tests/fixtures/packs"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("2 packs, 2 examples, 0 failed"), "{out}");
+    assert!(out.contains("3 packs, 5 examples, 0 failed"), "{out}");
     // `rules` holds the bundled pack one level down; `.` works where a path is taken.
     let (code, out, err) = trawl(&["test", "rules"]);
     assert_eq!(code, 0, "{out}{err}");
@@ -395,4 +392,122 @@ fn tokens_shows_sentences_and_their_tokens() {
     assert_eq!(first["start"], 0);
     assert_eq!(first["tokens"][0], serde_json::json!([0, 5]));
     assert_eq!(first["paragraph"], 0);
+}
+
+/// Runs trawl in a folder.
+fn trawl_in(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_trawl")).args(args).current_dir(dir).output().expect("run trawl");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+/// The labels of JSON Lines records, counted.
+fn label_counts(out: &str) -> std::collections::BTreeMap<String, usize> {
+    let mut n = std::collections::BTreeMap::new();
+    for line in out.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("record");
+        *n.entry(v["label"].as_str().expect("label").to_string()).or_default() += 1;
+    }
+    n
+}
+
+#[test]
+fn a_user_pack_reuses_bundled_dates_and_people_beside_the_news_pack() {
+    let pack = "tests/fixtures/packs/republican";
+    let (code, out, err) = trawl(&["check", pack]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!err.contains("warning"), "the bundled packs it uses raise no warnings here: {err}");
+    let (code, out, err) = trawl(&["test", pack]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("3 passed, 0 failed"), "only the pack's own examples run: {out}");
+    let dir = temp_dir("user-pack");
+    let doc = dir.join("doc.txt");
+    std::fs::write(&doc, "Jean Valjean was named mayor on 3 May 2020. He was born in Brumaire.\n").expect("doc");
+    let doc = doc.to_str().expect("path");
+    // Beside the news pack on disk: its own `Month` and the news pack's do not clash, and the
+    // dates rules the user pack uses run once (the copy on disk), not twice.
+    let (code, out, err) = trawl(&["extract", "--rules", pack, "--rules", "./rules/news", doc]);
+    assert_eq!(code, 0, "{err}");
+    let n = label_counts(&out);
+    assert_eq!(n.get("Date"), Some(&1), "{out}");
+    assert_eq!(n.get("Appointment"), Some(&1), "{out}");
+    assert_eq!(n.get("RepublicanMonth"), Some(&1), "{out}");
+    assert!(out.contains("\"source\":\"rules/news/dates/dates.trawl:"), "{out}");
+    // Alone, it reads the bundled packs from the binary.
+    let (code, out, err) = trawl(&["extract", "--rules", pack, doc]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(label_counts(&out).get("Date"), Some(&1), "{out}");
+    assert!(out.contains("\"source\":\"bundled:/rules/news/dates/dates.trawl:"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_bundled_pack_loads_by_name_and_each_part_of_the_news_pack_loads_alone() {
+    let dir = temp_dir("bundled-name");
+    let doc = dir.join("doc.txt");
+    std::fs::write(&doc, "Revenue rose 12% to $4.5 billion on 3 May 2020.\n").expect("doc");
+    let (code, out, err) = trawl_in(&dir, &["extract", "--rules", "news/money", "doc.txt"]);
+    assert_eq!(code, 0, "{err}");
+    let n = label_counts(&out);
+    assert_eq!((n.get("Money"), n.get("Percent"), n.get("Date")), (Some(&1), Some(&1), None), "{out}");
+    for part in ["words", "lexicons", "dates", "money", "organizations", "people", "places", "events"] {
+        let (code, out, err) = trawl(&["test", &format!("rules/news/{part}")]);
+        assert_eq!(code, 0, "{part}: {out}{err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn pack_paths_work_as_dot_dotdot_absolute_and_through_a_symlink() {
+    let news = root().join("rules/news");
+    let (code, out, err) = trawl_in(&news, &["check", "."]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = trawl_in(&news, &["test", "."]);
+    assert!(code == 0 && out.contains(" passed, 0 failed"), "{out}{err}");
+    let doc = root().join("tests/corpus/japan-france-talks.txt");
+    let doc = doc.to_str().expect("path");
+    let reference = trawl(&["extract", "--rules", "rules/news", doc]).1;
+    assert!(reference.lines().count() > 10, "{reference}");
+    let abs = news.to_str().expect("path").to_string();
+    let dir = temp_dir("symlink");
+    let link = dir.join("linked-news");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&news, &link).expect("symlink");
+    #[cfg(not(unix))]
+    copy_dir(&news, &link);
+    for (cwd, path) in [
+        (root(), "./rules/news".to_string()),
+        (root().join("tests"), "../rules/news".to_string()),
+        (root(), abs),
+        (root(), link.to_str().expect("path").to_string()),
+    ] {
+        let (code, out, err) = trawl_in(&cwd, &["extract", "--rules", &path, doc]);
+        assert_eq!(code, 0, "{path}: {err}");
+        assert_eq!(label_counts(&out), label_counts(&reference), "{path}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_readme_user_pack_is_the_tested_fixture() {
+    // The README's pack of five lines, compiled as written, finds what the fixture's examples say.
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README");
+    let block = readme.split("```trawl\n").nth(1).and_then(|s| s.split("```").next()).expect("a trawl block");
+    assert_eq!(block.lines().count(), 5, "{block}");
+    let rules = trawl::Rules::from_source("readme.trawl", block).expect("compiles");
+    let text = "Jean Valjean was named mayor on 3 May 2020. He was born in Brumaire.";
+    let records = rules.extract(text, &trawl::Options::default()).expect("extract");
+    let labels: Vec<(&str, &str)> = records.iter().map(|r| (r.label.as_str(), r.text.as_str())).collect();
+    assert!(labels.contains(&("Appointment", "Jean Valjean was named mayor on 3 May 2020")), "{labels:?}");
+    assert!(labels.contains(&("RepublicanMonth", "Brumaire")), "{labels:?}");
+    assert!(labels.contains(&("Date", "3 May 2020")), "{labels:?}");
+    let fixture =
+        std::fs::read_to_string(root().join("tests/fixtures/packs/republican/republican.trawl")).expect("fixture");
+    for line in block.lines() {
+        let head = line.split(" emit ").next().expect("line");
+        assert!(fixture.contains(head), "the fixture has `{head}`");
+    }
 }

@@ -124,7 +124,7 @@ proptest! {
 
     #[test]
     fn mutated_rule_files_never_panic(
-        file in select(vec!["rules/news/dates.trawl", "rules/news/events.trawl", "tests/fixtures/syntax/ok/patterns.trawl"]),
+        file in select(vec!["rules/news/dates/dates.trawl", "rules/news/events/events.trawl", "tests/fixtures/syntax/ok/patterns.trawl"]),
         edits in prop::collection::vec(mutation(), 1..5),
     ) {
         let text = std::fs::read_to_string(root().join(file)).expect("rule file");

@@ -100,6 +100,9 @@ fn language_reference_covers_every_construct() {
     let all: String = language_blocks().into_iter().filter(|b| !b.1).map(|b| b.2).collect();
     let constructs = [
         "import ",
+        "use news/",
+        " { Person }",
+        "dates::Date",
         "lexicon ",
         "file \"",
         "{iso:",

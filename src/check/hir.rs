@@ -28,6 +28,8 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     /// The cascade: the order steps run in.
     pub order: Vec<Step>,
+    /// The packs the rules come from.
+    pub packs: Vec<super::load::Pack>,
 }
 
 /// One step of the cascade.
@@ -111,8 +113,10 @@ pub struct LexEntry {
 /// A checked rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
-    /// Its name.
+    /// Its name (unique in its pack).
     pub name: String,
+    /// Its pack.
+    pub pack: super::load::PackId,
     /// The rule's span (its first line is the provenance line).
     pub span: Span,
     /// Its pattern.

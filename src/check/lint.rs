@@ -15,9 +15,26 @@ impl Checker<'_, '_> {
         self.rules_without_effect();
     }
 
+    /// Whether warnings about what a pack defines concern this check: the pack is one of those
+    /// given (not only used by them).
+    fn linted(&self, pack: PackId) -> bool {
+        self.packs.get(pack.0 as usize).is_none_or(|p| p.own)
+    }
+
+    /// Whether a definition of the pack may go unused here: some other pack uses the pack,
+    /// or it is not one of those given.
+    fn library(&self, pack: PackId) -> bool {
+        !self.linted(pack)
+            || self.packs.iter().enumerate().any(|(i, p)| i != pack.0 as usize && p.uses.iter().any(|u| u.pack == pack))
+    }
+
     fn rules_without_examples(&mut self) {
-        let heads: Vec<(Span, String)> =
-            self.rules.iter().filter(|r| r.examples.is_empty()).map(|r| (self.head(r.span), r.name.clone())).collect();
+        let heads: Vec<(Span, String)> = self
+            .rules
+            .iter()
+            .filter(|r| r.examples.is_empty() && self.linted(r.pack))
+            .map(|r| (self.head(r.span), r.name.clone()))
+            .collect();
         for (span, name) in heads {
             self.warn(span, format!("rule `{name}` has no examples"))
                 .hints
@@ -36,7 +53,7 @@ impl Checker<'_, '_> {
         let unused: Vec<(Span, String)> = self
             .lexicons
             .iter()
-            .filter(|l| !read.contains(&l.label))
+            .filter(|l| !read.contains(&l.label) && !self.library(self.pack_of(l.span.file)))
             .map(|l| (l.name_span, format!("lexicon `{}` is never used", l.name)))
             .collect();
         for (span, msg) in unused {
@@ -45,9 +62,9 @@ impl Checker<'_, '_> {
         let mut patterns: Vec<(Span, String)> = self
             .defs
             .iter()
-            .filter_map(|(name, def)| match def {
-                Def::Pattern(p) if !self.used_patterns.contains(name) => {
-                    Some((p.name.span, format!("named pattern `{name}` is never used")))
+            .filter_map(|(key, def)| match def {
+                Def::Pattern(p) if !self.used_patterns.contains(key) && !self.library(key.0) => {
+                    Some((p.name.span, format!("named pattern `{}` is never used", key.1)))
                 }
                 _ => None,
             })
@@ -60,7 +77,7 @@ impl Checker<'_, '_> {
 
     fn duplicate_entries(&mut self) {
         let mut dups = vec![];
-        for lex in &self.lexicons {
+        for lex in self.lexicons.iter().filter(|l| self.linted(self.pack_of(l.span.file))) {
             let mut seen: FxHashMap<String, Span> = FxHashMap::default();
             for e in &lex.entries {
                 let folds = match lex.case {
@@ -100,7 +117,7 @@ impl Checker<'_, '_> {
                 twins[i] = group.clone();
             }
         }
-        for (ri, r) in self.rules.iter().enumerate() {
+        for (ri, r) in self.rules.iter().enumerate().filter(|(_, r)| self.linted(r.pack)) {
             let dead = !r.emits.is_empty()
                 && r.vetoes.is_empty()
                 && r.emits.iter().all(|e| !self.labels[e.label.0 as usize].output && !read.contains(&e.label));

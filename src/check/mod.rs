@@ -1,6 +1,8 @@
 //! Check: parsed rule files in, a [`hir::RuleSet`] (or every error found) out.
 //!
-//! Here names are resolved (token classes, lexicons, named patterns, labels),
+//! Here names are resolved (token classes, lexicons, named patterns, labels,
+//! each in its pack's namespace: its own definitions, the names its `use`
+//! lists bring in, and `prefix::Name` for the packs it uses),
 //! lexicon files are read and tokenized, captures and fields are checked,
 //! regexes are compiled once to validate them, and the cascade is ordered: a
 //! rule that reads a label runs after every rule that emits or vetoes it, and
@@ -19,7 +21,7 @@ use crate::source::{SourceMap, Span};
 use crate::syntax::ast::{self, CasePolicy, CmpOp, Literal, Scope};
 use crate::text::{normalize, Document};
 use hir::*;
-use load::{clean, io_message, Files, Loaded};
+use load::{clean, io_message, Files, Loaded, Pack, PackId};
 use rustc_hash::FxHashMap;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -27,8 +29,11 @@ use std::path::{Path, PathBuf};
 /// Loads and checks a rule set. Warnings come back with the set; errors instead of it.
 pub fn check(paths: &[PathBuf], files: &dyn Files) -> Result<(RuleSet, Vec<Diagnostic>), (SourceMap, Vec<Diagnostic>)> {
     let mut diags = Vec::new();
-    let Loaded { sources, files: parsed } = load::load(paths, files, &mut diags);
+    let files = &load::WithBundled(files);
+    let Loaded { sources, files: parsed, file_packs, packs } = load::load(paths, files, &mut diags);
     let mut checker = Checker::new(sources, files);
+    checker.file_packs = parsed.iter().zip(&file_packs).map(|(f, &p)| (f.file, p)).collect();
+    checker.packs = packs;
     // Every file that parsed is checked, whatever failed elsewhere: a syntax error in one file
     // or a duplicate definition hides no other problem. A duplicate is not defined again (uses
     // resolve to the first definition); names a file that failed to load may have defined are
@@ -36,6 +41,8 @@ pub fn check(paths: &[PathBuf], files: &dyn Files) -> Result<(RuleSet, Vec<Diagn
     checker.unloaded = has_errors(&diags);
     checker.collect(&parsed);
     checker.diags.splice(0..0, diags);
+    checker.check_uses();
+    checker.label_fields();
     checker.resolve(&parsed);
     if has_errors(&checker.diags) {
         dedup(&mut checker.diags);
@@ -46,9 +53,9 @@ pub fn check(paths: &[PathBuf], files: &dyn Files) -> Result<(RuleSet, Vec<Diagn
         return Err((checker.sources, checker.diags));
     }
     checker.lint();
-    let Checker { sources, labels, lexicons, rules, mut diags, .. } = checker;
+    let Checker { sources, labels, lexicons, rules, mut diags, packs, .. } = checker;
     dedup(&mut diags);
-    Ok((RuleSet { sources, labels, lexicons, rules, order }, diags))
+    Ok((RuleSet { sources, labels, lexicons, rules, order, packs }, diags))
 }
 
 #[derive(Clone, Copy)]
@@ -62,13 +69,19 @@ struct Checker<'f, 'a> {
     sources: SourceMap,
     files: &'f dyn Files,
     diags: Vec<Diagnostic>,
-    defs: FxHashMap<String, Def<'a>>,
+    /// Every definition, by its pack and name.
+    defs: FxHashMap<(PackId, String), Def<'a>>,
+    packs: Vec<Pack>,
+    /// The pack of each rule file.
+    file_packs: FxHashMap<crate::source::FileId, PackId>,
+    /// The pack whose names are being resolved.
+    cur: PackId,
     labels: Vec<Label>,
     lexicons: Vec<Lexicon>,
     rules: Vec<Rule>,
     rule_defs: Vec<&'a ast::RuleDef>,
     /// Named patterns some rule uses (directly or through other patterns).
-    used_patterns: rustc_hash::FxHashSet<String>,
+    used_patterns: rustc_hash::FxHashSet<(PackId, String)>,
     /// Some rule file could not be read or parsed (its names are unknown here).
     unloaded: bool,
 }
@@ -80,6 +93,9 @@ impl<'f, 'a> Checker<'f, 'a> {
             files,
             diags: vec![],
             defs: FxHashMap::default(),
+            packs: vec![],
+            file_packs: FxHashMap::default(),
+            cur: PackId(0),
             labels: vec![],
             lexicons: vec![],
             rules: vec![],
@@ -102,7 +118,15 @@ impl<'f, 'a> Checker<'f, 'a> {
     }
 
     fn define(&mut self, name: &ast::Ident, def: Def<'a>, what: &str) -> bool {
-        if let Some(prev) = self.defs.get(&name.name) {
+        if let Some(u) = self.imported_here(&name.name) {
+            self.diags.push(
+                Diagnostic::error(name.span, format!("`{}` is defined here and used from another pack", name.name))
+                    .label(u, "used here")
+                    .hint("rename one of them: `use pack { Name as Other }`"),
+            );
+            return false;
+        }
+        if let Some(prev) = self.defs.get(&(self.cur, name.name.clone())) {
             let prev_span = match prev {
                 Def::Lexicon(_, s) | Def::Label(_, s) => *s,
                 Def::Pattern(p) => p.name.span,
@@ -117,17 +141,109 @@ impl<'f, 'a> Checker<'f, 'a> {
             self.err(name.span, format!("`{}` is a built-in token class and cannot name a {what}", name.name));
             return false;
         }
-        self.defs.insert(name.name.clone(), def);
+        self.defs.insert((self.cur, name.name.clone()), def);
         true
+    }
+
+    /// The pack a file belongs to.
+    fn pack_of(&self, file: crate::source::FileId) -> PackId {
+        self.file_packs.get(&file).copied().unwrap_or(PackId(0))
+    }
+
+    /// Where the current pack's `use` lists `name` (as the name used here), if it does.
+    fn imported_here(&self, name: &str) -> Option<Span> {
+        let uses = &self.packs.get(self.cur.0 as usize)?.uses;
+        uses.iter().flat_map(|u| &u.names).find(|(_, local)| local.name == name).map(|(_, l)| l.span)
+    }
+
+    /// What `name` (`Month` or `dates::Month`) means in the current pack.
+    fn lookup(&self, name: &str) -> Option<Def<'a>> {
+        match name.split_once("::") {
+            Some((prefix, rest)) => {
+                let used = self.packs.get(self.cur.0 as usize)?.uses.iter().find(|u| u.prefix == prefix)?;
+                self.exported(used.pack, rest, 0)
+            }
+            None => self.exported(self.cur, name, 0),
+        }
+    }
+
+    /// A pack's names: its definitions and the names its `use` lists bring in (so a pack can
+    /// gather other packs' names for its users).
+    fn exported(&self, pack: PackId, name: &str, depth: usize) -> Option<Def<'a>> {
+        if let Some(d) = self.defs.get(&(pack, name.to_string())) {
+            return Some(*d);
+        }
+        if depth > 64 {
+            return None;
+        }
+        let uses = &self.packs.get(pack.0 as usize)?.uses;
+        uses.iter().find_map(|u| {
+            let (there, _) = u.names.iter().find(|(_, local)| local.name == name)?;
+            self.exported(u.pack, &there.name, depth + 1)
+        })
+    }
+
+    /// Every name a `use` list brings in must exist in its pack; two uses of one prefix must
+    /// name one pack.
+    fn check_uses(&mut self) {
+        for p in 0..self.packs.len() {
+            self.cur = PackId(p as u32);
+            let uses = self.packs[p].uses.clone();
+            for (i, u) in uses.iter().enumerate() {
+                if let Some(prev) = uses[..i].iter().find(|v| v.prefix == u.prefix && v.pack != u.pack) {
+                    let msg = format!("two packs are used as `{}`", u.prefix);
+                    self.diags.push(
+                        Diagnostic::error(u.span, msg)
+                            .label(prev.span, "first used here")
+                            .hint("give one of them a prefix of its own with `as NAME`"),
+                    );
+                }
+                for (there, _) in &u.names {
+                    if self.exported(u.pack, &there.name, 0).is_some() {
+                        continue;
+                    }
+                    let target = &self.packs[u.pack.0 as usize];
+                    let brought = self.packs[u.pack.0 as usize].uses.iter().flat_map(|v| &v.names);
+                    let mut names: Vec<&str> = self
+                        .defs
+                        .keys()
+                        .filter(|(k, _)| *k == u.pack)
+                        .map(|(_, n)| n.as_str())
+                        .chain(brought.map(|(_, l)| l.name.as_str()))
+                        .collect();
+                    names.sort();
+                    let hint = did_you_mean(&there.name, names.iter().copied()).map(|s| format!("did you mean `{s}`?"));
+                    let msg = format!("the pack `{}` has no `{}`", target.name, there.name);
+                    let d = self.err(there.span, msg);
+                    d.hints.extend(hint);
+                }
+                for (j, (there, local)) in u.names.iter().enumerate() {
+                    // The same name used again from the same pack (by another file of this
+                    // pack) is the same name.
+                    let before = uses[..i].iter().flat_map(|v| v.names.iter().map(move |n| (v.pack, n)));
+                    let again = before.chain(u.names[..j].iter().map(|n| (u.pack, n)));
+                    let clash = |(p, (t, l)): &(PackId, &(ast::Ident, ast::Ident))| {
+                        l.name == local.name && (*p != u.pack || t.name != there.name)
+                    };
+                    if let Some((_, (_, prev))) = again.clone().find(clash) {
+                        self.diags.push(
+                            Diagnostic::error(local.span, format!("`{}` is used twice", local.name))
+                                .label(prev.span, "first used here"),
+                        );
+                    }
+                }
+            }
+        }
     }
 
     /// First pass: every lexicon, pattern, rule and label, so that order in the files does not matter.
     fn collect(&mut self, parsed: &'a [ast::RuleFile]) {
-        let mut rule_names: FxHashMap<String, Span> = FxHashMap::default();
+        let mut rule_names: FxHashMap<(PackId, String), Span> = FxHashMap::default();
         for file in parsed {
+            self.cur = self.pack_of(file.file);
             for item in &file.items {
                 match item {
-                    ast::Item::Import(_) => {}
+                    ast::Item::Import(_) | ast::Item::Use(_) => {}
                     ast::Item::Lexicon(l) => {
                         let id = LexiconId(self.lexicons.len() as u32);
                         if !self.define(&l.name, Def::Lexicon(id, l.name.span), "lexicon") {
@@ -173,55 +289,81 @@ impl<'f, 'a> Checker<'f, 'a> {
                         self.define(&p.name, Def::Pattern(p), "pattern");
                     }
                     ast::Item::Rule(r) => {
-                        if let Some(prev) = rule_names.get(&r.name.name) {
+                        let key = (self.cur, r.name.name.clone());
+                        if let Some(prev) = rule_names.get(&key) {
                             self.diags.push(
                                 Diagnostic::error(r.name.span, format!("rule `{}` is defined twice", r.name.name))
                                     .label(*prev, "first defined here"),
                             );
                             continue;
                         }
-                        rule_names.insert(r.name.name.clone(), r.name.span);
+                        rule_names.insert(key, r.name.span);
                         self.rule_defs.push(r);
                     }
                 }
             }
         }
-        // Labels created by `emit`, with the fields any rule gives them.
-        let mut emitted: Vec<(String, Span, BTreeSet<String>)> = vec![];
-        for r in &self.rule_defs {
+        // Labels created by `emit`: a name of the pack that is neither defined nor used from
+        // another pack.
+        let rule_defs = self.rule_defs.clone();
+        for r in rule_defs {
+            self.cur = self.pack_of(r.name.span.file);
             for c in &r.clauses {
-                if let ast::Clause::Emit(e) = c {
-                    let fields = e.fields.iter().map(|f| f.name.name.clone());
-                    match emitted.iter_mut().find(|(n, _, _)| *n == e.label.name) {
-                        Some((_, _, set)) => set.extend(fields),
-                        None => emitted.push((e.label.name.clone(), e.label.span, fields.collect())),
+                let ast::Clause::Emit(e) = c else { continue };
+                let name = &e.label.name;
+                if name.contains("::") || self.imported_here(name).is_some() {
+                    continue;
+                }
+                match self.defs.get(&(self.cur, name.clone())) {
+                    Some(Def::Lexicon(..)) => {
+                        self.err(e.label.span, format!("`{name}` is a lexicon; rules cannot emit it"))
+                            .hints
+                            .push("emit a label of its own, such as `Place`".into());
+                    }
+                    Some(Def::Pattern(_)) => {
+                        self.err(e.label.span, format!("`{name}` is a named pattern; rules cannot emit it"));
+                    }
+                    Some(Def::Label(..)) => {}
+                    None => {
+                        let id = LabelId(self.labels.len() as u32);
+                        let output = !name.starts_with('_');
+                        self.labels.push(Label { name: name.clone(), lexicon: None, fields: vec![], output });
+                        self.defs.insert((self.cur, name.clone()), Def::Label(id, e.label.span));
                     }
                 }
             }
         }
-        for (name, span, fields) in emitted {
-            match self.defs.get(&name) {
-                Some(Def::Lexicon(..)) => {
-                    self.err(span, format!("`{name}` is a lexicon; rules cannot emit it"))
-                        .hints
-                        .push("emit a label of its own, such as `Place`".into());
-                }
-                Some(Def::Pattern(_)) => {
-                    self.err(span, format!("`{name}` is a named pattern; rules cannot emit it"));
-                }
-                Some(Def::Label(..)) => {}
-                None => {
-                    let id = LabelId(self.labels.len() as u32);
-                    let output = !name.starts_with('_');
-                    self.labels.push(Label {
-                        name: name.clone(),
-                        lexicon: None,
-                        fields: fields.into_iter().collect(),
-                        output,
-                    });
-                    self.defs.insert(name, Def::Label(id, span));
+    }
+
+    /// The fields of each rule label: every field any rule emitting it gives (rules of other
+    /// packs included).
+    fn label_fields(&mut self) {
+        let mut fields: FxHashMap<LabelId, BTreeSet<String>> = FxHashMap::default();
+        let rule_defs = self.rule_defs.clone();
+        for r in rule_defs {
+            self.cur = self.pack_of(r.name.span.file);
+            for c in &r.clauses {
+                let ast::Clause::Emit(e) = c else { continue };
+                match self.lookup(&e.label.name) {
+                    Some(Def::Label(id, _)) => {
+                        fields.entry(id).or_default().extend(e.fields.iter().map(|f| f.name.name.clone()))
+                    }
+                    Some(Def::Lexicon(..))
+                        if e.label.name.contains("::") || self.imported_here(&e.label.name).is_some() =>
+                    {
+                        self.err(e.label.span, format!("`{}` is a lexicon; rules cannot emit it", e.label.name));
+                    }
+                    Some(Def::Pattern(_))
+                        if e.label.name.contains("::") || self.imported_here(&e.label.name).is_some() =>
+                    {
+                        self.err(e.label.span, format!("`{}` is a named pattern; rules cannot emit it", e.label.name));
+                    }
+                    _ => {}
                 }
             }
+        }
+        for (id, f) in fields {
+            self.labels[id.0 as usize].fields = f.into_iter().collect();
         }
     }
 
@@ -297,16 +439,24 @@ impl<'f, 'a> Checker<'f, 'a> {
     }
 
     fn label_of(&self, name: &str) -> Option<LabelId> {
-        match self.defs.get(name) {
+        match self.lookup(name) {
             Some(Def::Lexicon(id, _)) => Some(self.lexicons[id.0 as usize].label),
-            Some(Def::Label(id, _)) => Some(*id),
+            Some(Def::Label(id, _)) => Some(id),
             _ => None,
         }
     }
 
-    fn known_names(&self) -> Vec<&str> {
-        let mut v: Vec<&str> = self.defs.keys().map(String::as_str).collect();
-        v.extend(Class::NAMES);
+    /// The names the current pack can use: its own, those its `use` lists bring in, and
+    /// each used pack's names behind its prefix.
+    fn known_names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.defs.keys().filter(|(p, _)| *p == self.cur).map(|(_, n)| n.clone()).collect();
+        if let Some(pack) = self.packs.get(self.cur.0 as usize) {
+            for u in &pack.uses {
+                v.extend(u.names.iter().map(|(_, l)| l.name.clone()));
+                v.extend(self.defs.keys().filter(|(p, _)| *p == u.pack).map(|(_, n)| format!("{}::{n}", u.prefix)));
+            }
+        }
+        v.extend(Class::NAMES.iter().map(|s| s.to_string()));
         v.sort();
         v
     }
@@ -318,8 +468,22 @@ impl<'f, 'a> Checker<'f, 'a> {
                 .push("the `i` flag belongs to one literal: write `\"a\"i | \"b\"i`, not `(\"a\" | \"b\")i`".into());
             return;
         }
+        if let Some((prefix, _)) = ident.name.split_once("::") {
+            let uses = self.packs.get(self.cur.0 as usize).map(|p| p.uses.as_slice()).unwrap_or_default();
+            if !uses.iter().any(|u| u.prefix == prefix) {
+                let mut known: Vec<String> = uses.iter().map(|u| format!("`{}`", u.prefix)).collect();
+                known.dedup();
+                let d = self.err(ident.span, format!("no pack is used as `{prefix}` here"));
+                d.hints.push(if known.is_empty() {
+                    "add `use PACK as NAME` at the top of a file of this pack".into()
+                } else {
+                    format!("the packs used here: {}", known.join(", "))
+                });
+                return;
+            }
+        }
         let names = self.known_names();
-        let hint = did_you_mean(&ident.name, names.iter().copied()).map(|s| format!("did you mean `{s}`?"));
+        let hint = did_you_mean(&ident.name, names.iter().map(String::as_str)).map(|s| format!("did you mean `{s}`?"));
         let unloaded = self.unloaded;
         let d = self.err(ident.span, format!("unknown {what} `{}`", ident.name));
         if let Some(h) = hint {
@@ -333,10 +497,11 @@ impl<'f, 'a> Checker<'f, 'a> {
     /// Second pass: derived lexicons and rules.
     fn resolve(&mut self, parsed: &'a [ast::RuleFile]) {
         for file in parsed {
+            self.cur = self.pack_of(file.file);
             for item in &file.items {
                 if let ast::Item::Lexicon(l) = item {
                     if let ast::LexiconSource::Derived { label, field, forms } = &l.source {
-                        let Some(Def::Lexicon(id, _)) = self.defs.get(&l.name.name).copied() else {
+                        let Some(Def::Lexicon(id, _)) = self.defs.get(&(self.cur, l.name.name.clone())).copied() else {
                             continue;
                         };
                         let Some(src) = self.label_of(&label.name) else {
@@ -445,7 +610,8 @@ struct RuleCx {
     never: Vec<bool>,
     groups: Vec<Group>,
     reads: BTreeSet<LabelId>,
-    stack: Vec<String>,
+    /// The named patterns being expanded: `(pack#name, name as written)`.
+    stack: Vec<(String, String)>,
 }
 
 impl RuleCx {

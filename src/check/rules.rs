@@ -5,6 +5,7 @@ use super::*;
 
 impl<'f, 'a> Checker<'f, 'a> {
     pub(super) fn rule(&mut self, r: &'a ast::RuleDef) -> Option<Rule> {
+        self.cur = self.pack_of(r.name.span.file);
         let mut cx = RuleCx {
             scope: Scope::Sentence,
             captures: vec![],
@@ -128,6 +129,7 @@ impl<'f, 'a> Checker<'f, 'a> {
             emits.push(Emit { label, at, fields });
         }
         Some(Rule {
+            pack: self.pack_of(r.name.span.file),
             name: r.name.name.clone(),
             span: r.span,
             pattern: pat,
@@ -220,11 +222,13 @@ impl<'f, 'a> Checker<'f, 'a> {
                         return Some(Pat::Token(Test::Class(c)));
                     }
                 }
-                match self.defs.get(&name.name).copied() {
+                match self.lookup(&name.name) {
                     Some(Def::Pattern(def)) => {
-                        if let Some(pos) = cx.stack.iter().position(|n| *n == name.name) {
+                        let pack = self.pack_of(def.name.span.file);
+                        let key = format!("{}#{}", pack.0, def.name.name);
+                        if let Some(pos) = cx.stack.iter().position(|(k, _)| *k == key) {
                             let chain: Vec<&str> =
-                                cx.stack[pos..].iter().map(String::as_str).chain([name.name.as_str()]).collect();
+                                cx.stack[pos..].iter().map(|(_, n)| n.as_str()).chain([name.name.as_str()]).collect();
                             self.err(
                                 name.span,
                                 format!("named pattern `{}` refers to itself: {}", name.name, chain.join(" → ")),
@@ -238,13 +242,16 @@ impl<'f, 'a> Checker<'f, 'a> {
                             );
                             return None;
                         }
-                        self.used_patterns.insert(name.name.clone());
+                        self.used_patterns.insert((pack, def.name.name.clone()));
                         if cx.stack.len() >= 64 {
                             self.err(name.span, "named patterns nest too deeply (more than 64 levels)");
                             return None;
                         }
-                        cx.stack.push(name.name.clone());
+                        cx.stack.push((key, name.name.clone()));
+                        // The pattern's names are those of its own pack.
+                        let here = std::mem::replace(&mut self.cur, pack);
                         let r = self.pattern(&def.body, cx, in_context);
+                        self.cur = here;
                         cx.stack.pop();
                         r?
                     }
@@ -385,7 +392,7 @@ impl<'f, 'a> Checker<'f, 'a> {
                 if let Some(c) = Class::from_name(&name.name) {
                     return Some(Test::Class(c));
                 }
-                match self.defs.get(&name.name).copied() {
+                match self.lookup(&name.name) {
                     Some(Def::Pattern(_)) => {
                         self.err(
                             name.span,

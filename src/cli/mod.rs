@@ -335,8 +335,18 @@ fn load_rules(paths: &[PathBuf]) -> Result<Rules, RuleErrors> {
     if paths.is_empty() {
         Rules::bundled_news()
     } else {
-        Rules::from_paths(paths)
+        Rules::from_paths(&paths.iter().map(|p| bundled_or(p)).collect::<Vec<_>>())
     }
+}
+
+/// A path as given, or the bundled pack of that name (`news/dates`) when nothing is there on
+/// disk.
+fn bundled_or(p: &Path) -> PathBuf {
+    let name = p.to_string_lossy();
+    if !p.exists() && trawl::check::load::bundled_packs().iter().any(|b| *b == name) {
+        return Path::new(trawl::check::load::BUNDLED_ROOT).join("rules").join(p);
+    }
+    p.to_path_buf()
 }
 
 fn report(errors: &RuleErrors) -> ExitCode {

@@ -40,14 +40,48 @@ pub struct StrLit {
 /// A top-level item.
 #[derive(Debug, Clone)]
 pub enum Item {
-    /// `import "file.trawl"`
+    /// `import "file.trawl"`: a file of this pack.
     Import(StrLit),
+    /// `use news/dates as d { Month }`: another pack's names.
+    Use(UseDecl),
     /// `lexicon Name = ...`
     Lexicon(LexiconDef),
     /// `pattern Name = ...`
     Pattern(PatternDef),
     /// `rule name { ... }`
     Rule(RuleDef),
+}
+
+/// `use PACK [as PREFIX] [{ Name [as Local], ... }]`
+#[derive(Debug, Clone)]
+pub struct UseDecl {
+    /// The pack.
+    pub target: UseTarget,
+    /// The prefix its names take (`dates` in `dates::Month`); the pack's last name part when absent.
+    pub alias: Option<Ident>,
+    /// Names used without a prefix: the pack's name and the name here.
+    pub names: Vec<(Ident, Ident)>,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// Which pack a `use` names.
+#[derive(Debug, Clone)]
+pub enum UseTarget {
+    /// A bundled pack by name: `news/dates`.
+    Bundled(Ident),
+    /// A pack on disk, relative to the using file's folder: `"../shared"`.
+    Path(StrLit),
+}
+
+impl UseTarget {
+    /// Where it is written.
+    pub fn span(&self) -> Span {
+        match self {
+            UseTarget::Bundled(i) => i.span,
+            UseTarget::Path(p) => p.span,
+        }
+    }
 }
 
 /// `lexicon Name = source with case ...`
@@ -498,6 +532,22 @@ impl fmt::Display for Item {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Item::Import(p) => write!(f, "(import {:?})", p.value),
+            Item::Use(u) => {
+                match &u.target {
+                    UseTarget::Bundled(n) => write!(f, "(use {}", n.name)?,
+                    UseTarget::Path(p) => write!(f, "(use {:?}", p.value)?,
+                }
+                if let Some(a) = &u.alias {
+                    write!(f, " (as {})", a.name)?;
+                }
+                for (n, local) in &u.names {
+                    write!(f, " {}", n.name)?;
+                    if local.name != n.name {
+                        write!(f, "={}", local.name)?;
+                    }
+                }
+                write!(f, ")")
+            }
             Item::Lexicon(l) => {
                 write!(f, "(lexicon {} ", l.name.name)?;
                 match &l.source {

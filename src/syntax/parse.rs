@@ -131,10 +131,12 @@ fn describe(r: Rule) -> Option<&'static str> {
     use Rule::*;
     Some(match r {
         EOI => "end of file",
-        item | import | lexicon | pattern_def | rule | kw_import | kw_lexicon | kw_pattern | kw_rule => {
-            "an item (`import`, `lexicon`, `pattern` or `rule`)"
-        }
-        ident | capture | keyword => "a name",
+        item | import | use_pack | lexicon | pattern_def | rule | kw_import | kw_use | kw_lexicon | kw_pattern
+        | kw_rule => "an item (`use`, `import`, `lexicon`, `pattern` or `rule`)",
+        pack_name => "a pack name (`news/dates`) or a path in quotes",
+        use_alias => "`as`",
+        use_list | use_name => "a list of names (`{ Month, Year }`)",
+        ident | qname | capture | keyword => "a name",
         string | string_inner => "a string",
         integer | number | signed_number => "a number",
         boolean => "a value",
@@ -361,10 +363,36 @@ impl Lower {
         })
     }
 
+    fn use_decl(&self, p: Pair<Rule>, span: Span) -> R<UseDecl> {
+        let mut it = p.into_inner().skip(1);
+        let t = it.next().expect("target");
+        let target = match t.as_rule() {
+            Rule::pack_name => UseTarget::Bundled(self.ident(t)),
+            _ => UseTarget::Path(self.string(t)?),
+        };
+        let (mut alias, mut names) = (None, Vec::new());
+        let alias_of = |p: Pair<Rule>| self.ident(p.into_inner().next().expect("alias"));
+        for x in it {
+            match x.as_rule() {
+                Rule::use_alias => alias = Some(alias_of(x)),
+                _ => {
+                    for n in x.into_inner() {
+                        let mut ni = n.into_inner();
+                        let name = self.ident(ni.next().expect("name"));
+                        let local = ni.next().map_or_else(|| name.clone(), alias_of);
+                        names.push((name, local));
+                    }
+                }
+            }
+        }
+        Ok(UseDecl { target, alias, names, span })
+    }
+
     fn item(&self, p: Pair<Rule>) -> R<Option<Item>> {
         let span = self.span(&p);
         Ok(Some(match p.as_rule() {
             Rule::import => Item::Import(self.string(p.into_inner().nth(1).expect("path"))?),
+            Rule::use_pack => Item::Use(self.use_decl(p, span)?),
             Rule::lexicon => {
                 let mut it = p.into_inner().skip(1);
                 let name = self.ident(it.next().expect("name"));

@@ -140,12 +140,14 @@ pub fn summarize(outcomes: &[Outcome]) -> Summary {
 /// adds no token, and takes 3 characters and 7 bytes.
 pub const SHIFT_PREFIX: &str = "\u{3000}\n\n";
 
-/// Runs every example of every rule, in rule order.
+/// Runs every example of every rule of the packs given (not of packs they only use), in rule
+/// order.
 pub fn run_examples(rules: &Rules) -> Vec<Outcome> {
     let prog = &rules.program;
     let mut scratch = exec::Scratch::new();
     let mut out = vec![];
-    for (ri, rule) in prog.set.rules.iter().enumerate() {
+    let own = |r: &crate::check::hir::Rule| prog.set.packs.get(r.pack.0 as usize).is_none_or(|p| p.own);
+    for (ri, rule) in prog.set.rules.iter().enumerate().filter(|(_, r)| own(r)) {
         for ex in &rule.examples {
             let shifted_text = format!("{SHIFT_PREFIX}{}", ex.text.value);
             let both = rule_records(rules, ri as u32, &ex.text.value, &mut scratch)
@@ -274,6 +276,11 @@ fn unexpected(r: &Record) -> Problem {
     Problem::Unexpected { label: r.label.clone(), text: r.text.clone(), fields: fields_of(r) }
 }
 
+/// A label's name without the prefix of the pack it comes from: records carry bare names.
+fn bare(name: &str) -> &str {
+    name.rsplit("::").next().unwrap_or(name)
+}
+
 /// Compares what the rule emitted with what the example states.
 fn compare(ex: &Example, actual: &[Record]) -> Vec<Problem> {
     if ex.counter {
@@ -290,7 +297,8 @@ fn compare(ex: &Example, actual: &[Record]) -> Vec<Problem> {
     }
     for e in &ex.expects {
         let span = e.text.as_ref().map_or(whole, |t| t.value.as_str());
-        let found = (0..actual.len()).find(|&i| !used[i] && actual[i].label == e.label.name && actual[i].text == span);
+        let found =
+            (0..actual.len()).find(|&i| !used[i] && actual[i].label == bare(&e.label.name) && actual[i].text == span);
         let Some(i) = found else {
             let fields = e.fields.iter().map(|(k, v)| (k.name.clone(), expect_shown(v))).collect();
             problems.push(Problem::Missing { label: e.label.name.clone(), text: span.into(), fields });
