@@ -377,6 +377,24 @@ fn line_breaks_can_be_spaces_or_sentence_ends() {
     assert_eq!(sentences("auto"), 2);
     assert_eq!(sentences("sentence"), 2);
     assert_eq!(sentences("space"), 1);
+    // Lines kept apart: a lexicon entry spans them under `scope paragraph`, as a literal does;
+    // a blank line parts them.
+    std::fs::write(
+        &rules,
+        "lexicon Office = [\"Chief Financial Officer\"]\n\
+         rule by_lexicon { match Office emit O scope paragraph }\n\
+         rule by_literal { match \"Chief\" \"Financial\" \"Officer\" emit L scope paragraph }\n",
+    )
+    .expect("rules");
+    std::fs::write(
+        &doc,
+        "The board named a new Chief Financial\nOfficer today.\n\nIt thanked its Chief Financial\n\nOfficer Lee.\n",
+    )
+    .expect("doc");
+    let (code, out, err) = trawl(&["extract", "--rules", rules.to_str().expect("path"), doc.to_str().expect("path")]);
+    assert_eq!(code, 0, "{err}");
+    let n = label_counts(&out);
+    assert_eq!((n.get("O"), n.get("L")), (Some(&1), Some(&1)), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -418,7 +418,9 @@ pub fn extract(prog: &Program, doc: &Document, opts: &Options, scratch: &mut Scr
     // Static lexicons.
     {
         let mut add = |s: u32, e: u32, hit: LexHit| {
-            if unit_of(scratch, Scope::Sentence, s) != unit_of(scratch, Scope::Sentence, e - 1) {
+            if unit_of(scratch, Scope::Sentence, s) != unit_of(scratch, Scope::Sentence, e - 1)
+                && !only_line_breaks_between(doc, scratch, s, e)
+            {
                 return;
             }
             let label = prog.set.lexicons[hit.lexicon.0 as usize].label;
@@ -713,6 +715,23 @@ fn rare_anchor(
         }
     };
     Some((at, lo, hi))
+}
+
+/// Whether the sentences tokens `s..e` span are parted only by line breaks inside one paragraph
+/// (lines kept apart, as in "Chief Financial\nOfficer"; a stop would be a token of the entry): a lexicon entry may
+/// cross those, as a literal in a `scope paragraph` rule does. Sentence-scoped rules still
+/// see no annotation that leaves their sentence.
+fn only_line_breaks_between(doc: &Document, s: &Scratch, start: u32, end: u32) -> bool {
+    if unit_of(s, Scope::Paragraph, start) != unit_of(s, Scope::Paragraph, end - 1) {
+        return false;
+    }
+    (start..end - 1).all(|k| {
+        if s.unit_sentence[k as usize] == s.unit_sentence[k as usize + 1] {
+            return true;
+        }
+        let (a, b) = (&doc.tokens[k as usize], &doc.tokens[k as usize + 1]);
+        doc.text[a.end as usize..b.start as usize].contains('\n')
+    })
 }
 
 fn unit_of(s: &Scratch, scope: Scope, tok: u32) -> u32 {

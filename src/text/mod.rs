@@ -49,7 +49,7 @@ impl TokenKind {
 
 /// Token flags (bits of [`Token::flags`]).
 pub mod flag {
-    /// The first character is upper case.
+    /// A word whose first letter is upper case (`Paris`, `3Com`; digits before it do not count).
     pub const CAP: u16 = 1;
     /// Has letters, all upper case.
     pub const UPPER: u16 = 2;
@@ -448,6 +448,8 @@ impl<'t> Tokenizer<'t> {
         if b0.is_ascii_alphanumeric() {
             let mut i = start;
             let (mut upper, mut lower) = (0u32, 0u32);
+            // Whether the first letter is upper case.
+            let mut first_upper = None;
             while let Some(&b) = bytes.get(i) {
                 let class = ASCII_CLASS[b as usize];
                 if class & ALNUM == 0 {
@@ -455,6 +457,9 @@ impl<'t> Tokenizer<'t> {
                 }
                 upper += (class & UPPER != 0) as u32;
                 lower += (class & LOWER != 0) as u32;
+                if class & (UPPER | LOWER) != 0 && first_upper.is_none() {
+                    first_upper = Some(class & UPPER != 0);
+                }
                 i += 1;
             }
             let letters = upper + lower;
@@ -469,7 +474,7 @@ impl<'t> Tokenizer<'t> {
                 return Some((TokenKind::Number, flag::ASCII | flag::PLAIN));
             }
             let mut f = flag::ASCII | flag::PLAIN;
-            if b0.is_ascii_uppercase() {
+            if first_upper == Some(true) {
                 f |= flag::CAP;
                 if is_title_case(&self.text[start..i]) {
                     f |= flag::TITLE;
@@ -533,6 +538,10 @@ impl<'t> Tokenizer<'t> {
 
     fn scan_word(&mut self) -> TokenKind {
         let start = self.pos;
+        if let Some(len) = negation_clitic(&self.text[start..]) {
+            self.advance_to(start + len);
+            return TokenKind::Word;
+        }
         let mut has_letter = false;
         let mut i = self.pos;
         // The ASCII run first, byte by byte.
@@ -561,13 +570,22 @@ impl<'t> Tokenizer<'t> {
                 // O'Brien: an apostrophe followed by a capital letter stays inside.
                 Some(a) if is_apostrophe(a) && has_letter => {
                     let next = self.peek(i + a.len_utf8());
-                    if next.is_some_and(|n| n.is_uppercase()) {
+                    let nt = i > start
+                        && self.text.is_char_boundary(i - 1)
+                        && negation_clitic(&self.text[i - 1..]).is_some();
+                    if next.is_some_and(|n| n.is_uppercase()) && !nt {
                         i += a.len_utf8();
                     } else {
                         break;
                     }
                 }
                 _ => break,
+            }
+        }
+        // `don't` is `do` `n't`, `can't` `ca` `n't` (as Penn Treebank and spaCy split them).
+        if let Some(last) = self.text[start..i].char_indices().last().map(|(k, _)| start + k) {
+            if last > start && negation_clitic(&self.text[last..]).is_some() {
+                i = last;
             }
         }
         let word = &self.text[start..i];
@@ -600,6 +618,19 @@ impl<'t> Tokenizer<'t> {
         } else {
             TokenKind::Number
         }
+    }
+}
+
+/// The length of `n't` (any apostrophe, any case) at the start of `text`, when no letter
+/// follows it.
+fn negation_clitic(text: &str) -> Option<usize> {
+    let mut it = text.char_indices();
+    match (it.next(), it.next(), it.next()) {
+        (Some((_, 'n' | 'N')), Some((_, a)), Some((k, 't' | 'T'))) if is_apostrophe(a) => {
+            let end = k + 1;
+            (!text[end..].chars().next().is_some_and(is_word_char)).then_some(end)
+        }
+        _ => None,
     }
 }
 
@@ -706,7 +737,7 @@ fn flags_of(text: &str, kind: TokenKind) -> u16 {
     }
     let mut chars = text.chars();
     let first = chars.next().unwrap_or(' ');
-    if first.is_uppercase() {
+    if text.chars().find(|c| c.is_alphabetic()).is_some_and(char::is_uppercase) {
         f |= flag::CAP;
     }
     let (mut upper, mut lower) = (0, 0);
@@ -720,7 +751,7 @@ fn flags_of(text: &str, kind: TokenKind) -> u16 {
     if upper > 0 && lower == 0 {
         f |= flag::UPPER;
     }
-    if first.is_uppercase() && is_title_case(text) {
+    if f & flag::CAP != 0 && is_title_case(text) {
         f |= flag::TITLE;
     }
     if lower > 0 && upper == 0 {
@@ -747,13 +778,13 @@ fn ascii_flags(b: &[u8], kind: TokenKind) -> u16 {
     if kind != TokenKind::Word {
         return f;
     }
-    let first_upper = b[0].is_ascii_uppercase();
+    let first_upper = b.iter().find(|c| c.is_ascii_alphabetic()).is_some_and(u8::is_ascii_uppercase);
     if first_upper {
         f |= flag::CAP;
         if is_title_case(std::str::from_utf8(b).unwrap_or("")) {
             f |= flag::TITLE;
         }
-        if b.len() == 1 || (b.len() == 2 && b[1] == b'.') {
+        if b[0].is_ascii_uppercase() && (b.len() == 1 || (b.len() == 2 && b[1] == b'.')) {
             f |= flag::INITIAL;
         }
     }
@@ -848,7 +879,11 @@ pub fn normalize(text: &str, out: &mut String) {
     }
 }
 
-/// Appends the lower-cased normalized key of `text` to `out`.
+/// Appends the case-folded normalized key of `text` to `out`: what case-insensitive literals
+/// and lexicons compare. Lower case as Unicode defines it for every script, except where that
+/// would keep apart what a reader sees as one word in another case: a final sigma is a sigma
+/// (`ΟΔΟΣ`, `οδος`), `ß` and `ẞ` are `ss` (`Straße`, `STRASSE`), and the four Turkish and
+/// Latin I's (`I`, `ı`, `İ`, `i`) are all `i` (`DİYARBAKIR`, `Diyarbakır`), whatever the language.
 pub fn fold_case(text: &str, out: &mut String) {
     if text.is_ascii() {
         for b in text.bytes() {
@@ -857,8 +892,15 @@ pub fn fold_case(text: &str, out: &mut String) {
         return;
     }
     for c in text.nfkc() {
-        for l in c.to_lowercase() {
-            fold_char(l, out);
+        match c {
+            'ς' => out.push('σ'),
+            'ß' | 'ẞ' => out.push_str("ss"),
+            'İ' | 'ı' => out.push('i'),
+            _ => {
+                for l in c.to_lowercase() {
+                    fold_char(l, out);
+                }
+            }
         }
     }
 }
@@ -881,7 +923,17 @@ mod tests {
         );
         assert_eq!(texts("the U.S. and Mr. J. Smith"), ["the", "U.S.", "and", "Mr.", "J.", "Smith"]);
         assert_eq!(texts("\u{201C}two-plus-two\u{201D}"), ["\u{201C}", "two", "-", "plus", "-", "two", "\u{201D}"]);
-        assert_eq!(texts("O'Brien don't"), ["O'Brien", "don", "'t"]);
+        assert_eq!(texts("O'Brien don't"), ["O'Brien", "do", "n't"]);
+        assert_eq!(
+            texts("can't Won\u{2019}t isn't CAN'T n't"),
+            ["ca", "n't", "Wo", "n\u{2019}t", "is", "n't", "CA", "N'T", "n't"]
+        );
+        assert_eq!(
+            texts("they're we've I'm she'll he'd"),
+            ["they", "'re", "we", "'ve", "I", "'m", "she", "'ll", "he", "'d"]
+        );
+        assert_eq!(texts("Nantes isn'tx"), ["Nantes", "isn", "'", "tx"]);
+        assert_eq!(texts("ÉÉ'T é'T"), ["ÉÉ'T", "é'T"]);
     }
 
     #[test]
@@ -951,5 +1003,41 @@ mod tests {
         {
             assert_eq!(is_title_case(t), title, "{t}");
         }
+    }
+
+    #[test]
+    fn case_folds_alike_in_every_script() {
+        let fold = |t: &str| {
+            let mut s = String::new();
+            fold_case(t, &mut s);
+            s
+        };
+        for (a, b) in [
+            ("ΟΔΟΣ", "οδος"),
+            ("Σίσυφος", "ΣΊΣΥΦΟΣ"),
+            ("МОСКВА", "москва"),
+            ("Straße", "STRASSE"),
+            ("DİYARBAKIR", "Diyarbakır"),
+            ("ISTANBUL", "İstanbul"),
+        ] {
+            assert_eq!(fold(a), fold(b), "{a} {b}");
+        }
+        assert_ne!(fold("Париж"), fold("Paris"));
+    }
+
+    #[test]
+    fn tokens_that_start_with_a_digit_have_a_shape_and_a_case() {
+        let doc = Document::new("3Com 3com 3M 7-Eleven Москва 4x4 ΑΘΗΝΑ");
+        let has = |i: usize, f: u16| doc.tokens[i].has(f);
+        let texts: Vec<&str> = (0..doc.tokens.len()).map(|i| doc.token_text(i)).collect();
+        assert_eq!(texts, ["3Com", "3com", "3M", "7", "-", "Eleven", "Москва", "4x4", "ΑΘΗΝΑ"]);
+        assert!(has(0, flag::CAP) && has(0, flag::TITLE) && !has(0, flag::UPPER));
+        assert!(!has(1, flag::CAP) && has(1, flag::LOWER));
+        assert!(has(2, flag::CAP) && has(2, flag::UPPER) && !has(2, flag::INITIAL));
+        assert!(has(6, flag::CAP) && has(6, flag::TITLE));
+        assert!(!has(7, flag::CAP));
+        assert!(has(8, flag::CAP) && has(8, flag::UPPER));
+        assert_eq!(shape("3Com"), "dXxx");
+        assert_eq!(shape("Москва"), "Xxxxx");
     }
 }
