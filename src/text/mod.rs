@@ -353,6 +353,9 @@ impl<'t> Tokenizer<'t> {
         // The last token was an abbreviation with its period (`U.S.`, `Inc.`, `etc.`), not a
         // title or an initial: a sentence ends after it when a word that starts sentences follows.
         let mut abbrev_end = false;
+        // ... and it is in lower case (`a.m.`, `q.i.d.`, `etc.`): any capitalized word but a name
+        // of a day, a month or a time zone opens the next sentence.
+        let mut lower_abbrev_end = false;
         let mut wrapped: Option<bool> = None;
         while let Some(&b) = self.bytes.get(self.pos) {
             // ASCII whitespace, the common case, without decoding.
@@ -395,6 +398,7 @@ impl<'t> Tokenizer<'t> {
                     cite_end = self.pos + len;
                 } else if hard_line
                     || (abbrev_end && space_before && starts_sentence(&self.text[self.pos..]))
+                    || (lower_abbrev_end && space_before && starts_capitalized_clause(&self.text[self.pos..]))
                     || (pending_end
                         && self.pos >= cite_end
                         && !starts_lower(c)
@@ -428,6 +432,7 @@ impl<'t> Tokenizer<'t> {
                 pending_end = text.len() <= 3 && matches!(text, "." | "!" | "?" | "\u{2026}" | "...");
             }
             abbrev_end = kind == TokenKind::Word && ends_abbreviation(text);
+            lower_abbrev_end = abbrev_end && ends_lower_abbreviation(text);
             doc.tokens.push(tok);
             space_before = false;
         }
@@ -647,6 +652,93 @@ fn ends_abbreviation(text: &str) -> bool {
         "v.", "Ft.", "ca.", "c.", "b.", "d.",
     ];
     text.len() > 2 && text.ends_with('.') && !BEFORE_NAMES.contains(&text)
+}
+
+/// Whether an abbreviation that ends a sentence is in lower case and ends what it abbreviates
+/// (`a.m.`, `p.m.`, `q.i.d.`, `etc.`), unlike those that announce more (`e.g.`, `i.e.`, `cf.`).
+fn ends_lower_abbreviation(text: &str) -> bool {
+    const ANNOUNCE: &[&str] = &["e.g.", "i.e.", "cf.", "viz.", "approx.", "incl.", "esp.", "resp.", "ibid."];
+    text.chars().all(|c| !c.is_alphabetic() || c.is_lowercase()) && !ANNOUNCE.contains(&text)
+}
+
+/// Whether `text` starts with a capitalized word that is not a day, a month or a time zone,
+/// which a time or a dose before it would run on into (`9 a.m. Monday`, `10 p.m. EST`).
+fn starts_capitalized_clause(text: &str) -> bool {
+    const RUN_ON: &[&str] = &[
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "Eastern",
+        "Central",
+        "Mountain",
+        "Pacific",
+        "Atlantic",
+        "Alaska",
+        "Hawaii",
+        "GMT",
+        "UTC",
+        "BST",
+        "CET",
+        "CEST",
+        "EST",
+        "EDT",
+        "CST",
+        "CDT",
+        "MST",
+        "MDT",
+        "PST",
+        "PDT",
+        "ET",
+        "PT",
+        "CT",
+        "MT",
+        "IST",
+        "JST",
+        "Local",
+        "Moscow",
+        "Beijing",
+        "Tokyo",
+        "Jan",
+        "Feb",
+        "Mar",
+        "Apr",
+        "Jun",
+        "Jul",
+        "Aug",
+        "Sep",
+        "Sept",
+        "Oct",
+        "Nov",
+        "Dec",
+        "Mon",
+        "Tue",
+        "Tues",
+        "Wed",
+        "Thu",
+        "Thur",
+        "Thurs",
+        "Fri",
+        "Sat",
+        "Sun",
+    ];
+    let word: &str = &text[..text.find(|c: char| !c.is_alphanumeric()).unwrap_or(text.len())];
+    word.chars().next().is_some_and(char::is_uppercase) && !RUN_ON.contains(&word)
 }
 
 /// Whether `text` starts with a capitalized word that usually opens a sentence (`The`, `He`,
@@ -974,6 +1066,15 @@ mod tests {
         assert_eq!(starts, ["Talks", "The", "The"]);
         let d = Document::new("Dr. Smith met Mr. Jones. He left.");
         assert_eq!(d.sentences.len(), 2);
+    }
+
+    #[test]
+    fn a_lower_case_abbreviation_ends_a_sentence_before_a_capitalized_word() {
+        let count = |t: &str| Document::new(t).sentences.len();
+        assert_eq!(count("Take two tablets q.i.d. Pt denies pain."), 2);
+        assert_eq!(count("Bring pens, paper etc. Nobody came."), 2);
+        assert_eq!(count("It opens at 9 a.m. Monday and closes at 5 p.m. EST today."), 1);
+        assert_eq!(count("Some cities, e.g. Paris, agreed."), 1);
     }
 
     #[test]
