@@ -146,8 +146,10 @@ fn reaches(edges: &[BTreeSet<usize>], from: usize, to: usize) -> bool {
 
 fn find_cycle(edges: &[BTreeSet<usize>], stuck: &[usize]) -> Vec<usize> {
     let in_stuck = |i: usize| stuck.binary_search(&i).is_ok();
-    // Walk from the first stuck node along stuck successors until a node repeats.
-    let mut path = vec![stuck[0]];
+    // Walk from the first stuck node that lies on a cycle (others only wait for one) along
+    // stuck successors until a node repeats.
+    let on_cycle = |i: &&usize| edges[**i].iter().any(|&b| reaches(edges, b, **i));
+    let mut path = vec![*stuck.iter().find(on_cycle).unwrap_or(&stuck[0])];
     loop {
         let a = *path.last().expect("nonempty");
         let Some(&b) = edges[a].iter().find(|&&b| in_stuck(b) && reaches(edges, b, a)) else {
