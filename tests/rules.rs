@@ -123,6 +123,7 @@ fn language_reference_covers_every_construct() {
         "initial",
         " _",
         "[cap &",
+        "[glued &",
         " | ",
         "!(",
         "len >",

@@ -289,6 +289,8 @@ pub enum Class {
     Initial,
     /// Title case: upper-case first letter, no other upper-case letter.
     Title,
+    /// No whitespace before it: the `-` of `Jean-Louis`, the `'s` of `France's`.
+    Glued,
 }
 
 impl Class {
@@ -304,6 +306,7 @@ impl Class {
             "symbol" => Class::Symbol,
             "initial" => Class::Initial,
             "title" => Class::Title,
+            "glued" => Class::Glued,
             _ => return None,
         })
     }
@@ -322,6 +325,7 @@ impl Class {
         "symbol",
         "initial",
         "title",
+        "glued",
         "any",
         "_",
     ];
@@ -338,6 +342,7 @@ impl Class {
             Class::Symbol => "symbol",
             Class::Initial => "initial",
             Class::Title => "title",
+            Class::Glued => "glued",
         }
     }
 }

@@ -134,6 +134,7 @@ fn class(tok: &crate::text::Token, c: crate::check::hir::Class) -> bool {
         Symbol => tok.kind == TokenKind::Symbol,
         Initial => tok.has(flag::INITIAL),
         Title => tok.has(flag::TITLE),
+        Glued => !tok.has(flag::SPACE_BEFORE),
     }
 }
 

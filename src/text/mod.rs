@@ -191,7 +191,10 @@ const ABBREVIATIONS: &[&str] = &[
     "Adm", "Apr", "Aug", "Brig", "Capt", "Cmdr", "Co", "Col", "Corp", "Dec", "Dr", "Feb", "Fr", "Gen", "Gov", "Hon",
     "Inc", "Jan", "Jr", "Jul", "Jun", "Lt", "Ltd", "Maj", "Mar", "Mr", "Mrs", "Ms", "Mt", "No", "Nov", "Oct", "Prof",
     "Rep", "Rev", "Sen", "Sep", "Sept", "Sgt", "Sr", "St", "Supt", "vs", "etc", "approx", "Ave", "Blvd", "Dept", "Est",
-    "Messrs", "Pres", "Sec",
+    "Messrs", "Pres", "Sec", // military ranks
+    "Spc", "Pfc", "Pvt", "Cpl", "Ens", "Cdr", "Gens", // US states as news agencies abbreviate them
+    "Ala", "Ariz", "Ark", "Calif", "Colo", "Conn", "Fla", "Ga", "Ill", "Kan", "Ky", "La", "Md", "Mass", "Mich", "Minn",
+    "Miss", "Mont", "Neb", "Nev", "Okla", "Ore", "Pa", "Tenn", "Tex", "Va", "Vt", "Wash", "Wis", "Wyo",
 ];
 
 const ALNUM: u8 = 1;
@@ -649,7 +652,7 @@ fn ends_abbreviation(text: &str) -> bool {
     const BEFORE_NAMES: &[&str] = &[
         "Mr.", "Mrs.", "Ms.", "Dr.", "Prof.", "St.", "Mt.", "Gen.", "Col.", "Lt.", "Sgt.", "Capt.", "Cmdr.", "Adm.",
         "Sen.", "Rep.", "Gov.", "Pres.", "Rev.", "Fr.", "Hon.", "No.", "Nos.", "Vol.", "Fig.", "pp.", "p.", "vs.",
-        "v.", "Ft.", "ca.", "c.", "b.", "d.",
+        "v.", "Ft.", "ca.", "c.", "b.", "d.", "Spc.", "Pfc.", "Pvt.", "Cpl.", "Ens.", "Cdr.", "Gens.", "Brig.", "Maj.",
     ];
     text.len() > 2 && text.ends_with('.') && !BEFORE_NAMES.contains(&text)
 }
