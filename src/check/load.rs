@@ -283,30 +283,39 @@ pub fn load(paths: &[PathBuf], files: &dyn Files, diags: &mut Vec<Diagnostic>) -
         for (path, text) in texts {
             load_file(&path, Some(text), None, id, files, &mut loaded, diags);
         }
-        for f in first..loaded.files.len() {
-            for item in &loaded.files[f].items {
-                let ast::Item::Use(u) = item else { continue };
-                let dir = loaded.sources.get(loaded.files[f].file).path.parent().map(Path::to_path_buf);
-                let (path, name) = match &u.target {
-                    ast::UseTarget::Bundled(n) => (Path::new(BUNDLED_ROOT).join("rules").join(&n.name), n.name.clone()),
-                    ast::UseTarget::Path(p) => {
-                        let path = clean(&dir.unwrap_or_default().join(&p.value));
-                        (path.clone(), path.display().to_string())
-                    }
-                };
-                let prefix = match &u.alias {
-                    Some(a) => a.name.clone(),
-                    None => prefix_of(&path),
-                };
-                let pack = &mut loaded.packs[id.0 as usize];
-                let i = pack.uses.len();
-                // The pack is known once loaded; until then it points at its user.
-                pack.uses.push(Use { pack: id, prefix, names: u.names.clone(), span: u.span });
-                todo.push_back(Job { path, name, from: Some((id, i, u.target.span())) });
-            }
+        todo.extend(uses_of(&mut loaded, id, first));
+    }
+    link_uses(&mut loaded, links);
+    loaded
+}
+
+/// The `use` declarations of a pack's files from `first` on, recorded in the pack (pointing at
+/// the pack itself until the pack they name is loaded), and the packs they name, to load.
+fn uses_of(loaded: &mut Loaded, id: PackId, first: usize) -> Vec<Job> {
+    let mut jobs = vec![];
+    for f in first..loaded.files.len() {
+        let dir = loaded.sources.get(loaded.files[f].file).path.parent().map(Path::to_path_buf).unwrap_or_default();
+        for item in &loaded.files[f].items {
+            let ast::Item::Use(u) = item else { continue };
+            let (path, name) = match &u.target {
+                ast::UseTarget::Bundled(n) => (Path::new(BUNDLED_ROOT).join("rules").join(&n.name), n.name.clone()),
+                ast::UseTarget::Path(p) => {
+                    let path = clean(&dir.join(&p.value));
+                    (path.clone(), path.display().to_string())
+                }
+            };
+            let prefix = u.alias.as_ref().map_or_else(|| prefix_of(&path), |a| a.name.clone());
+            let pack = &mut loaded.packs[id.0 as usize];
+            jobs.push(Job { path, name, from: Some((id, pack.uses.len(), u.target.span())) });
+            pack.uses.push(Use { pack: id, prefix, names: u.names.clone(), span: u.span });
         }
     }
-    // A use whose pack did not load is dropped (its error is reported).
+    jobs
+}
+
+/// Points each use at the pack it named; a use whose pack did not load is dropped (its error
+/// is reported).
+fn link_uses(loaded: &mut Loaded, links: Vec<(PackId, usize, PackId)>) {
     let mut linked: Vec<Vec<bool>> = loaded.packs.iter().map(|p| vec![false; p.uses.len()]).collect();
     for (user, i, pack) in links {
         loaded.packs[user.0 as usize].uses[i].pack = pack;
@@ -316,7 +325,6 @@ pub fn load(paths: &[PathBuf], files: &dyn Files, diags: &mut Vec<Diagnostic>) -
         let mut it = l.into_iter();
         p.uses.retain(|_| it.next().unwrap_or(false));
     }
-    loaded
 }
 
 /// The prefix a pack's names take when `use` gives none: its last name part (`dates` for
