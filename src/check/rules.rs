@@ -355,6 +355,31 @@ impl<'f, 'a> Checker<'f, 'a> {
         }
     }
 
+    /// A named pattern inside a token test: allowed when it matches exactly one token by a test
+    /// (`pattern NameWord = [cap & !Title]` in `[NameWord & !initial]`), checked with the names
+    /// of its own pack.
+    fn pattern_test(&mut self, name: &ast::Ident, def: &'a ast::PatternDef, cx: &mut RuleCx) -> Option<Test> {
+        let Some(t) = one_token_test(&def.body) else {
+            self.err(name.span, format!("`{}` is a named pattern of more than one token test", name.name))
+                .hints
+                .push("a token test takes a class, a label, or a pattern that is one `[...]` test".into());
+            return None;
+        };
+        let pack = self.pack_of(def.name.span.file);
+        let key = format!("{}#{}", pack.0, def.name.name);
+        if cx.stack.iter().any(|(k, _)| *k == key) || cx.stack.len() >= 64 {
+            self.err(name.span, format!("named pattern `{}` refers to itself", name.name));
+            return None;
+        }
+        self.used_patterns.insert((pack, def.name.name.clone()));
+        cx.stack.push((key, name.name.clone()));
+        let here = std::mem::replace(&mut self.cur, pack);
+        let r = self.test(&t, cx);
+        self.cur = here;
+        cx.stack.pop();
+        r
+    }
+
     fn test(&mut self, t: &ast::TokenTest, cx: &mut RuleCx) -> Option<Test> {
         Some(match t {
             ast::TokenTest::Or(items) => Test::Or(all(items.iter().map(|i| self.test(i, cx)).collect())?),
@@ -393,13 +418,7 @@ impl<'f, 'a> Checker<'f, 'a> {
                     return Some(Test::Class(c));
                 }
                 match self.lookup(&name.name) {
-                    Some(Def::Pattern(_)) => {
-                        self.err(
-                            name.span,
-                            format!("`{}` is a named pattern; a token test needs a class or a label", name.name),
-                        );
-                        return None;
-                    }
+                    Some(Def::Pattern(def)) => return self.pattern_test(name, def, cx),
                     Some(_) => {
                         let label = self.label_of(&name.name).expect("label");
                         cx.reads.insert(label);
@@ -442,5 +461,24 @@ impl<'f, 'a> Checker<'f, 'a> {
                 }
             },
         })
+    }
+}
+
+/// The token test a pattern is, when it is exactly one: `[...]`, a regex, a negation, a
+/// one-word literal or a bare name, alone, in parentheses or as alternatives of such.
+fn one_token_test(p: &ast::Pattern) -> Option<ast::TokenTest> {
+    match p {
+        ast::Pattern::Token(t, _) => Some(t.clone()),
+        ast::Pattern::Alt(items, _) | ast::Pattern::Seq(items, _) if items.len() == 1 => one_token_test(&items[0]),
+        ast::Pattern::Alt(items, _) => {
+            Some(ast::TokenTest::Or(items.iter().map(one_token_test).collect::<Option<_>>()?))
+        }
+        ast::Pattern::Literal { text, ignore_case, span } => {
+            Some(ast::TokenTest::Literal { text: text.clone(), ignore_case: *ignore_case, span: *span })
+        }
+        ast::Pattern::Ref { name, constraints, .. } if constraints.is_empty() => {
+            Some(ast::TokenTest::Name(name.clone()))
+        }
+        _ => None,
     }
 }
