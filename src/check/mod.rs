@@ -196,29 +196,19 @@ impl<'f, 'a> Checker<'f, 'a> {
                 if name.contains("::") || self.imported_here(name).is_some() {
                     continue;
                 }
-                match self.defs.get(&(self.cur, name.clone())) {
-                    Some(Def::Lexicon(..)) => {
-                        self.err(e.label.span, format!("`{name}` is a lexicon; rules cannot emit it"))
-                            .hints
-                            .push("emit a label of its own, such as `Place`".into());
-                    }
-                    Some(Def::Pattern(_)) => {
-                        self.err(e.label.span, format!("`{name}` is a named pattern; rules cannot emit it"));
-                    }
-                    Some(Def::Label(..)) => {}
-                    None => {
-                        let id = LabelId(self.labels.len() as u32);
-                        let output = !name.starts_with('_');
-                        self.labels.push(Label { name: name.clone(), lexicon: None, fields: vec![], output });
-                        self.defs.insert((self.cur, name.clone()), Def::Label(id, e.label.span));
-                    }
+                // (A name defined otherwise is reported by `label_fields`.)
+                if !self.defs.contains_key(&(self.cur, name.clone())) {
+                    let id = LabelId(self.labels.len() as u32);
+                    let output = !name.starts_with('_');
+                    self.labels.push(Label { name: name.clone(), lexicon: None, fields: vec![], output });
+                    self.defs.insert((self.cur, name.clone()), Def::Label(id, e.label.span));
                 }
             }
         }
     }
 
     /// The fields of each rule label: every field any rule emitting it gives (rules of other
-    /// packs included).
+    /// packs included). An emitted name that is a lexicon or a named pattern is an error.
     fn label_fields(&mut self) {
         let mut fields: FxHashMap<LabelId, BTreeSet<String>> = FxHashMap::default();
         let rule_defs = self.rule_defs.clone();
@@ -230,17 +220,15 @@ impl<'f, 'a> Checker<'f, 'a> {
                     Some(Def::Label(id, _)) => {
                         fields.entry(id).or_default().extend(e.fields.iter().map(|f| f.name.name.clone()))
                     }
-                    Some(Def::Lexicon(..))
-                        if e.label.name.contains("::") || self.imported_here(&e.label.name).is_some() =>
-                    {
-                        self.err(e.label.span, format!("`{}` is a lexicon; rules cannot emit it", e.label.name));
+                    Some(Def::Lexicon(..)) => {
+                        self.err(e.label.span, format!("`{}` is a lexicon; rules cannot emit it", e.label.name))
+                            .hints
+                            .push("emit a label of its own, such as `Place`".into());
                     }
-                    Some(Def::Pattern(_))
-                        if e.label.name.contains("::") || self.imported_here(&e.label.name).is_some() =>
-                    {
+                    Some(Def::Pattern(_)) => {
                         self.err(e.label.span, format!("`{}` is a named pattern; rules cannot emit it", e.label.name));
                     }
-                    _ => {}
+                    None => {}
                 }
             }
         }

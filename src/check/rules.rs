@@ -247,13 +247,7 @@ impl<'f, 'a> Checker<'f, 'a> {
                             self.err(name.span, "named patterns nest too deeply (more than 64 levels)");
                             return None;
                         }
-                        cx.stack.push((key, name.name.clone()));
-                        // The pattern's names are those of its own pack.
-                        let here = std::mem::replace(&mut self.cur, pack);
-                        let r = self.pattern(&def.body, cx, in_context);
-                        self.cur = here;
-                        cx.stack.pop();
-                        r?
+                        self.inside_pattern((pack, key, name), cx, |c, cx| c.pattern(&def.body, cx, in_context))?
                     }
                     Some(Def::Lexicon(..)) | Some(Def::Label(..)) => {
                         let label = self.label_of(&name.name).expect("label");
@@ -372,9 +366,20 @@ impl<'f, 'a> Checker<'f, 'a> {
             return None;
         }
         self.used_patterns.insert((pack, def.name.name.clone()));
+        self.inside_pattern((pack, key, name), cx, |c, cx| c.test(&t, cx))
+    }
+
+    /// Runs `f` on a named pattern's body: on the expansion stack, with the names of the
+    /// pattern's own pack.
+    fn inside_pattern<T>(
+        &mut self,
+        (pack, key, name): (PackId, String, &ast::Ident),
+        cx: &mut RuleCx,
+        f: impl FnOnce(&mut Self, &mut RuleCx) -> Option<T>,
+    ) -> Option<T> {
         cx.stack.push((key, name.name.clone()));
         let here = std::mem::replace(&mut self.cur, pack);
-        let r = self.test(&t, cx);
+        let r = f(self, cx);
         self.cur = here;
         cx.stack.pop();
         r

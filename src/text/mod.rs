@@ -186,15 +186,15 @@ pub(crate) fn may_become_ascii(c: char) -> bool {
     table[code / 64] & (1 << (code % 64)) != 0
 }
 
-/// Words that keep their period: titles, corporate suffixes, months and the like.
+/// Words that keep their period: titles and military ranks, corporate suffixes, months, US states
+/// as news agencies abbreviate them (`Calif.`, `Tex.`) and the like.
 const ABBREVIATIONS: &[&str] = &[
     "Adm", "Apr", "Aug", "Brig", "Capt", "Cmdr", "Co", "Col", "Corp", "Dec", "Dr", "Feb", "Fr", "Gen", "Gov", "Hon",
     "Inc", "Jan", "Jr", "Jul", "Jun", "Lt", "Ltd", "Maj", "Mar", "Mr", "Mrs", "Ms", "Mt", "No", "Nov", "Oct", "Prof",
     "Rep", "Rev", "Sen", "Sep", "Sept", "Sgt", "Sr", "St", "Supt", "vs", "etc", "approx", "Ave", "Blvd", "Dept", "Est",
-    "Messrs", "Pres", "Sec", // military ranks
-    "Spc", "Pfc", "Pvt", "Cpl", "Ens", "Cdr", "Gens", // US states as news agencies abbreviate them
-    "Ala", "Ariz", "Ark", "Calif", "Colo", "Conn", "Fla", "Ga", "Ill", "Kan", "Ky", "La", "Md", "Mass", "Mich", "Minn",
-    "Miss", "Mont", "Neb", "Nev", "Okla", "Ore", "Pa", "Tenn", "Tex", "Va", "Vt", "Wash", "Wis", "Wyo",
+    "Messrs", "Pres", "Sec", "Spc", "Pfc", "Pvt", "Cpl", "Ens", "Cdr", "Gens", "Ala", "Ariz", "Ark", "Calif", "Colo",
+    "Conn", "Fla", "Ga", "Ill", "Kan", "Ky", "La", "Md", "Mass", "Mich", "Minn", "Miss", "Mont", "Neb", "Nev", "Okla",
+    "Ore", "Pa", "Tenn", "Tex", "Va", "Vt", "Wash", "Wis", "Wyo",
 ];
 
 const ALNUM: u8 = 1;
