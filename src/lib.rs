@@ -138,9 +138,12 @@ impl Rules {
         unit: OffsetUnit,
         scratch: &mut exec::Scratch,
     ) -> Result<Vec<Record>, exec::Exceeded> {
-        let doc = exec::document_with(&self.program, text, opts.line_breaks, scratch);
-        let ex = exec::extract(&self.program, &doc, opts, scratch)?;
-        Ok(output::records(&self.program, &doc, &ex, unit))
+        let mut records = Vec::new();
+        exec::extract_text(&self.program, text, opts, scratch, |_, doc, ex| {
+            records.extend(output::records(&self.program, doc, ex, unit));
+            true
+        })?;
+        Ok(records)
     }
 }
 

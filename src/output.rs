@@ -33,6 +33,7 @@
 use crate::exec::{Annotation, Extraction, Origin, Value};
 use crate::text::Document;
 use crate::Program;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{json, Map, Value as Json};
 
 /// Schema version of the records.
@@ -189,30 +190,11 @@ fn offsets(doc: &Document, s: u32, e: u32, unit: OffsetUnit) -> (usize, usize) {
     }
 }
 
-fn span_json(doc: &Document, s: u32, e: u32, unit: OffsetUnit) -> Json {
-    let (a, b) = offsets(doc, s, e, unit);
-    let text = &doc.text[doc.tokens[s as usize].start as usize..doc.tokens[e as usize - 1].end as usize];
-    json!({"text": text, "start": a, "end": b})
-}
-
 /// The character offset of byte `b`, which lies inside a token or at its end.
 fn char_offset(doc: &Document, b: u32) -> usize {
     let i = doc.tokens.partition_point(|t| t.end < b).min(doc.tokens.len().saturating_sub(1));
     let t = &doc.tokens[i];
     t.char_start as usize + doc.text[t.start as usize..b as usize].chars().count()
-}
-
-/// A part of a token (bytes `[s, e)` of the document) as a span object.
-fn part_json(doc: &Document, s: u32, e: u32, unit: OffsetUnit) -> Json {
-    let text = &doc.text[s as usize..e as usize];
-    let (a, b) = match unit {
-        OffsetUnit::Bytes => (s as usize, e as usize),
-        OffsetUnit::Chars => {
-            let a = char_offset(doc, s);
-            (a, a + text.chars().count())
-        }
-    };
-    json!({"text": text, "start": a, "end": b})
 }
 
 /// A number as JSON: integers of 64 bits as integers, other numbers as the nearest double, which
@@ -230,32 +212,157 @@ fn number_json(n: rust_decimal::Decimal) -> Json {
     n.to_string().parse::<f64>().ok().and_then(serde_json::Number::from_f64).map_or(Json::Null, Json::Number)
 }
 
-fn value_json(doc: &Document, v: &Value, unit: OffsetUnit) -> Json {
-    match v {
-        Value::Null => Json::Null,
-        Value::Bool(b) => Json::Bool(*b),
-        Value::Num(n) => number_json(*n),
-        Value::Part(s, e) => part_json(doc, *s, *e, unit),
-        Value::Str(s) => Json::String(s.clone()),
-        Value::Span(s, e) => span_json(doc, *s, *e, unit),
-        Value::List(items) => Json::Array(items.iter().map(|i| value_json(doc, i, unit)).collect()),
+/// A value of an annotation as written: a span as `{"text","start","end"}` in the document's
+/// offsets, a number as [`number_json`] says, a list as an array.
+struct ValueView<'a> {
+    doc: &'a Document<'a>,
+    v: &'a Value,
+    unit: OffsetUnit,
+}
+
+/// A span as written.
+#[derive(serde::Serialize)]
+struct SpanView<'a> {
+    text: &'a str,
+    start: usize,
+    end: usize,
+}
+
+impl Serialize for ValueView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (doc, unit) = (self.doc, self.unit);
+        match self.v {
+            Value::Null => s.serialize_unit(),
+            Value::Bool(b) => s.serialize_bool(*b),
+            Value::Num(n) => number_json(*n).serialize(s),
+            Value::Str(text) => s.serialize_str(text),
+            Value::Span(a, b) => {
+                let (start, end) = offsets(doc, *a, *b, unit);
+                SpanView { text: span_text(doc, *a, *b), start, end }.serialize(s)
+            }
+            Value::Part(a, b) => {
+                let text = &doc.text[*a as usize..*b as usize];
+                let (start, end) = match unit {
+                    OffsetUnit::Bytes => (*a as usize, *b as usize),
+                    OffsetUnit::Chars => {
+                        let start = char_offset(doc, *a);
+                        (start, start + text.chars().count())
+                    }
+                };
+                SpanView { text, start, end }.serialize(s)
+            }
+            Value::List(items) => s.collect_seq(items.iter().map(|v| ValueView { doc, v, unit })),
+        }
+    }
+}
+
+/// Named values as a JSON object, in their order.
+struct ValuesView<'a, I>(std::cell::Cell<Option<I>>, std::marker::PhantomData<&'a ()>);
+
+impl<'a, I: Iterator<Item = (&'a str, ValueView<'a>)>> ValuesView<'a, I> {
+    fn new(items: I) -> Self {
+        ValuesView(std::cell::Cell::new(Some(items)), std::marker::PhantomData)
+    }
+}
+
+impl<'a, I: Iterator<Item = (&'a str, ValueView<'a>)>> Serialize for ValuesView<'a, I> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.take().into_iter().flatten())
+    }
+}
+
+/// The text of tokens `[s, e)`.
+fn span_text<'t>(doc: &Document<'t>, s: u32, e: u32) -> &'t str {
+    &doc.text[doc.tokens[s as usize].start as usize..doc.tokens[e as usize - 1].end as usize]
+}
+
+/// One annotation as a record line, serialized straight from the annotation: the keys of
+/// [`Record::to_json`] in its order, no JSON tree and no [`Record`] built.
+pub struct RecordView<'a> {
+    prog: &'a Program,
+    doc: &'a Document<'a>,
+    a: &'a Annotation,
+    unit: OffsetUnit,
+    /// With a document id: a whole record line (`v`, `doc` first); without, as filter mode nests it.
+    id: Option<&'a str>,
+}
+
+impl<'a> RecordView<'a> {
+    /// The view of annotation `a` of `doc`.
+    pub fn new(
+        prog: &'a Program,
+        doc: &'a Document<'a>,
+        a: &'a Annotation,
+        unit: OffsetUnit,
+        id: Option<&'a str>,
+    ) -> Self {
+        RecordView { prog, doc, a, unit, id }
+    }
+
+    /// Its label.
+    pub fn label(&self) -> &'a str {
+        &self.prog.set.labels[self.a.label.0 as usize].name
+    }
+
+    /// Appends it as one line of JSON (no line break) to `out`.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        // Writing to a vector cannot fail, and every key is a string.
+        let _ = serde_json::to_writer(out, self);
+    }
+}
+
+impl Serialize for RecordView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (prog, doc, a, unit) = (self.prog, self.doc, self.a, self.unit);
+        let view = |v| ValueView { doc, v, unit };
+        let (start, end) = offsets(doc, a.start, a.end, unit);
+        let mut m = s.serialize_map(None)?;
+        if let Some(id) = self.id {
+            m.serialize_entry("v", &SCHEMA_VERSION)?;
+            m.serialize_entry("doc", id)?;
+        }
+        m.serialize_entry("label", self.label())?;
+        m.serialize_entry("start", &start)?;
+        m.serialize_entry("end", &end)?;
+        m.serialize_entry("text", span_text(doc, a.start, a.end))?;
+        m.serialize_entry("fields", &ValuesView::new(a.fields.iter().map(|(k, v)| (k.as_str(), view(v)))))?;
+        match &a.origin {
+            Origin::Rule { rule, captures, .. } => {
+                let r = &prog.set.rules[rule.0 as usize];
+                let name =
+                    |i: usize| r.captures.get(i).unwrap_or_else(|| &r.groups[i - r.captures.len()].name).as_str();
+                m.serialize_entry("rule", &r.name)?;
+                m.serialize_entry("source", &prog.set.sources.location(r.span))?;
+                let caps = captures.iter().map(|(i, v)| (name(*i as usize), view(v)));
+                m.serialize_entry("captures", &ValuesView::new(caps))?;
+            }
+            _ => {
+                m.serialize_entry("rule", "")?;
+                m.serialize_entry("source", "")?;
+                m.serialize_entry("captures", &ValuesView::new(std::iter::empty()))?;
+            }
+        }
+        m.end()
     }
 }
 
 /// The record of one annotation.
 pub fn record(prog: &Program, doc: &Document, a: &Annotation, unit: OffsetUnit) -> Record {
-    let (start, end) = offsets(doc, a.start, a.end, unit);
-    let text =
-        doc.text[doc.tokens[a.start as usize].start as usize..doc.tokens[a.end as usize - 1].end as usize].to_string();
-    let fields = a.fields.iter().map(|(k, v)| (k.clone(), value_json(doc, v, unit))).collect();
-    let (rule, source, captures) = match &a.origin {
-        Origin::Rule { rule, captures, .. } => {
-            let r = &prog.set.rules[rule.0 as usize];
-            let name = |i: usize| r.captures.get(i).unwrap_or_else(|| &r.groups[i - r.captures.len()].name).clone();
-            let caps = captures.iter().map(|(i, v)| (name(*i as usize), value_json(doc, v, unit))).collect();
-            (r.name.clone(), prog.set.sources.location(r.span), caps)
-        }
-        _ => (String::new(), String::new(), Map::new()),
+    // One way to turn values into JSON: the record line's, read back as a tree.
+    let mut line = match serde_json::to_value(RecordView::new(prog, doc, a, unit, None)) {
+        Ok(Json::Object(line)) => line,
+        _ => Map::new(),
     };
-    Record { label: prog.set.labels[a.label.0 as usize].name.clone(), start, end, text, fields, rule, source, captures }
+    let mut text = |k: &str| match line.remove(k) {
+        Some(Json::String(t)) => t,
+        _ => String::new(),
+    };
+    let (label, text_, rule, source) = (text("label"), text("text"), text("rule"), text("source"));
+    let mut map = |k: &str| match line.remove(k) {
+        Some(Json::Object(m)) => m,
+        _ => Map::new(),
+    };
+    let (fields, captures) = (map("fields"), map("captures"));
+    let offset = |k: &str| line.get(k).and_then(Json::as_u64).unwrap_or_default() as usize;
+    Record { label, start: offset("start"), end: offset("end"), text: text_, fields, rule, source, captures }
 }

@@ -20,11 +20,8 @@
 //! label whose spans overlap are paired as changed spans; the rest are
 //! *added* or *removed*. Differences are reported grouped by rule and label.
 
-use crate::exec::Extraction;
-use crate::output::{records, OffsetUnit, Record};
+use crate::output::Record;
 use crate::testing::report::{gh_command, xml_escape, Style};
-use crate::text::Document;
-use crate::Program;
 use serde_json::{json, Map, Value as Json};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -94,12 +91,11 @@ pub fn fnv64(text: &str) -> String {
 }
 
 impl Snapshot {
-    /// The snapshot of an extraction.
-    pub fn new(prog: &Program, key: &str, doc: &Document, ex: &Extraction) -> Snapshot {
-        let mut recs: Vec<SnapRecord> =
-            records(prog, doc, ex, OffsetUnit::Chars).iter().map(SnapRecord::from_record).collect();
+    /// The snapshot of a text's records (character offsets).
+    pub fn new(key: &str, text: &str, records: &[Record]) -> Snapshot {
+        let mut recs: Vec<SnapRecord> = records.iter().map(SnapRecord::from_record).collect();
         recs.sort_by(|a, b| a.key().cmp(&b.key()));
-        Snapshot { doc: key.to_string(), text_fnv64: fnv64(doc.text), records: recs }
+        Snapshot { doc: key.to_string(), text_fnv64: fnv64(text), records: recs }
     }
 
     /// The stored form.

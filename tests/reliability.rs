@@ -498,3 +498,134 @@ fn a_rule_set_too_large_in_all_is_refused() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("the rule set is too large"), "{err}");
 }
+
+#[test]
+fn long_texts_are_cut_into_pieces_at_paragraphs_then_lines_then_spaces() {
+    use trawl::exec::pieces;
+    // Short texts are one piece, whatever they hold.
+    assert_eq!(pieces("", 10), vec![(0, 0)]);
+    assert_eq!(pieces("one two", 10), vec![(0, 7)]);
+    // A paragraph end after the first 10 bytes; the next piece starts at its first token.
+    let t = "aaaa bbbb cc.\nddd.\n\n  eeee ffff gggg.\n\nhhhh";
+    assert_eq!(pieces(t, 10), vec![(0, 22), (22, 39), (39, 43)]);
+    assert_eq!(&t[22..26], "eeee");
+    // No paragraph end within the next 10 bytes: a line break, then a space.
+    assert_eq!(pieces("aaaa bbbb cccc\ndddd eeee", 10), vec![(0, 15), (15, 24)]);
+    assert_eq!(pieces("aaaaaaaaaaaa bbbb cccc", 10), vec![(0, 13), (13, 22)]);
+    // No whitespace at all: at a character boundary after twice the size.
+    let run = "é".repeat(15);
+    let cut = pieces(&run, 10);
+    assert_eq!(cut, vec![(0, 20), (20, 30)]);
+    // Pieces cover the text in order, each of at least the size but the last.
+    let long = "Word word. ".repeat(500) + "\n\n" + &"Next one here.\n".repeat(300);
+    let p = pieces(&long, 1000);
+    assert_eq!(p.first().map(|r| r.0), Some(0));
+    assert_eq!(p.last().map(|r| r.1), Some(long.len()));
+    assert!(p.windows(2).all(|w| w[0].1 == w[1].0));
+    assert!(p[..p.len() - 1].iter().all(|(a, b)| b - a >= 1000 && b - a <= 2000), "{p:?}");
+}
+
+/// The seed article, copied `n` times as paragraphs of one text.
+fn seed_copies(n: usize) -> String {
+    let seed = std::fs::read_to_string(root().join("tests/corpus/japan-france-talks.txt")).expect("seed");
+    vec![seed.trim(); n].join("\n\n")
+}
+
+#[test]
+fn a_text_in_pieces_gives_the_records_of_one_piece() {
+    let rules = trawl::Rules::bundled_news().expect("bundled");
+    let text = seed_copies(6);
+    let mut opts = trawl::Options { anchor: trawl::Date::parse("2023-05-01"), ..Default::default() };
+    opts.piece_bytes = usize::MAX;
+    let whole = rules.extract(&text, &opts).expect("within limits");
+    opts.piece_bytes = 4096;
+    let pieced = rules.extract(&text, &opts).expect("within limits");
+    assert!(whole.len() > 6 * 20, "{} records", whole.len());
+    assert_eq!(pieced, whole);
+    // It was extracted in pieces, none much larger than asked for.
+    let mut sizes = vec![];
+    let mut scratch = trawl::exec::Scratch::new();
+    trawl::exec::extract_text(&rules.program, &text, &opts, &mut scratch, |(a, b), doc, _| {
+        sizes.push(b - a);
+        assert!(doc.tokens.iter().all(|t| (a..b).contains(&(t.start as usize))));
+        true
+    })
+    .expect("within limits");
+    assert!(sizes.len() >= 4, "{sizes:?}");
+    assert!(sizes.iter().all(|&s| s <= 3 * 4096), "{sizes:?}");
+}
+
+#[test]
+fn a_name_found_in_one_piece_is_known_in_the_pieces_after_it() {
+    let rules = trawl::Rules::bundled_news().expect("bundled");
+    let filler = "The weather was mild and the roads were quiet all day long.\n\n".repeat(40);
+    let text = format!("Mayor Wilhelmina Oyelaran opened the bridge.\n\n{filler}Later, Oyelaran thanked the crowd.");
+    let opts = trawl::Options { piece_bytes: 1024, ..Default::default() };
+    assert!(trawl::exec::pieces(&text, opts.piece_bytes).len() > 2);
+    let records = rules.extract(&text, &opts).expect("within limits");
+    let later: Vec<_> = records.iter().filter(|r| r.label == "Person" && r.text == "Oyelaran").collect();
+    assert_eq!(later.len(), 1, "{records:#?}");
+    assert_eq!(later[0].fields["full"], "Wilhelmina Oyelaran");
+}
+
+#[test]
+fn a_long_document_over_its_limits_keeps_the_records_of_the_pieces_before() {
+    let dir = temp_dir("pieces-limit");
+    let doc = dir.join("long.txt");
+    std::fs::write(&doc, seed_copies(40)).expect("write");
+    let run = |extra: &[&str]| {
+        let child = trawl()
+            .args(["extract", "--anchor-date", "2023-05-01", "--piece-bytes", "4096"])
+            .args(extra)
+            .arg(&doc)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let out = wait_or_kill(child, 60, "pieces");
+        let lines: Vec<serde_json::Value> = std::str::from_utf8(&out.stdout)
+            .expect("utf8")
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json"))
+            .collect();
+        (out.status.code(), lines)
+    };
+    let (code, all) = run(&[]);
+    assert_eq!(code, Some(0));
+    assert!(all.iter().all(|l| l.get("error").is_none()));
+    // The whole text takes about 470,000 steps: a budget of 200,000 stops it midway.
+    let (code, some) = run(&["--max-steps", "200000", "--fail-on-error"]);
+    assert_eq!(code, Some(1));
+    let (error, records) = some.split_last().expect("lines");
+    assert_eq!(error["error"]["kind"], "timeout", "{error}");
+    let message = error["error"]["message"].as_str().expect("message");
+    assert!(message.contains("the records of its first"), "{message}");
+    assert!(!records.is_empty() && records.len() < all.len(), "{} of {}", records.len(), all.len());
+    assert_eq!(records, &all[..records.len()]);
+}
+
+#[test]
+fn a_long_document_written_in_parts_keeps_the_input_order_at_every_thread_count() {
+    let dir = temp_dir("pieces-order");
+    std::fs::write(dir.join("a.txt"), "Talks in Paris on May 3, 2023.").expect("write");
+    // Its records are about a megabyte of output: written in parts while it is extracted.
+    std::fs::write(dir.join("b.txt"), seed_copies(60)).expect("write");
+    std::fs::write(dir.join("c.txt"), "Rome, then Tokyo.").expect("write");
+    let run = |threads: &str| {
+        let child = trawl()
+            .args(["extract", "--anchor-date", "2023-05-01", "--piece-bytes", "4096", "--threads", threads])
+            .arg(&dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let out = wait_or_kill(child, 60, "parts");
+        assert_eq!(out.status.code(), Some(0));
+        out.stdout
+    };
+    let one = run("1");
+    assert!(one.len() > 1 << 20, "{} bytes", one.len());
+    for threads in ["2", "3"] {
+        assert!(run(threads) == one, "--threads {threads} wrote other output");
+    }
+}

@@ -101,11 +101,11 @@ pub enum Form {
 #[derive(Debug, Clone)]
 pub struct LexEntry {
     /// The entry as written.
-    pub text: String,
-    /// Its normalized token keys (case kept).
-    pub keys: Vec<String>,
+    pub text: Box<str>,
+    /// Its normalized token keys (case kept); empty in a compiled program, whose automata hold them.
+    pub keys: Box<[Box<str>]>,
     /// Its features.
-    pub features: Vec<(String, Literal)>,
+    pub features: Box<[(Box<str>, Literal)]>,
     /// Where it is written (a line of a lexicon file, or an inline string).
     pub span: Span,
 }

@@ -152,7 +152,7 @@ impl<'f, 'a> Checker<'f, 'a> {
                             ast::LexiconSource::Derived { .. } => vec![],
                         };
                         let mut fields: BTreeSet<String> =
-                            entries.iter().flat_map(|e| e.features.iter().map(|(k, _)| k.clone())).collect();
+                            entries.iter().flat_map(|e| e.features.iter().map(|(k, _)| k.to_string())).collect();
                         if matches!(l.source, ast::LexiconSource::Derived { .. }) {
                             fields.insert("source".into());
                         }
@@ -247,10 +247,11 @@ impl<'f, 'a> Checker<'f, 'a> {
             .map(|i| {
                 let mut k = String::new();
                 normalize(doc.token_text(i), &mut k);
-                k
+                k.into_boxed_str()
             })
             .collect();
-        Some(LexEntry { text: text.to_string(), keys, features, span })
+        let features = features.into_iter().map(|(k, v)| (k.into_boxed_str(), v)).collect();
+        Some(LexEntry { text: text.into(), keys, features, span })
     }
 
     fn lexicon_file(&mut self, from: crate::source::FileId, path: &ast::StrLit) -> Vec<LexEntry> {

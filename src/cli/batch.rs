@@ -9,7 +9,10 @@
 //!
 //! Every document yields its records or one error record; a panic while
 //! extracting one document becomes an error record of kind `internal`. In
-//! per-document mode (filter mode) every input yields exactly one line.
+//! per-document mode (filter mode) every input yields exactly one line. A
+//! long document's records are handed to the writer in parts as its pieces
+//! are extracted (see `trawl::exec::extract_text`); over a limit midway, the
+//! parts already written stay and its error record follows them.
 //!
 //! Shutting down: a [`Control`] is shared with whoever may stop the run (the
 //! CLI's signal handler). Once it says stop, no further document is read;
@@ -76,6 +79,8 @@ pub struct Config<'r> {
     pub limits: trawl::Limits,
     /// What a single line break inside a paragraph is.
     pub line_breaks: trawl::text::LineBreaks,
+    /// Longer documents are extracted in pieces of about this size.
+    pub piece_bytes: usize,
 }
 
 /// What a run shares with whoever may stop it (a signal handler, or its own
@@ -136,9 +141,11 @@ struct Job {
     raw: Option<RawLine>,
 }
 
+/// A document's output, or a part of it (`last` says which); the totals are in the last part.
 struct Done {
     seq: u64,
     out: Vec<u8>,
+    last: bool,
     failed: bool,
     bytes: u64,
     steps: u64,
@@ -218,8 +225,14 @@ fn read_all(cfg: &Config, mut emit_one: impl FnMut(Job) -> bool) {
     }
 }
 
-/// Extracts one job into its output lines.
-fn process(cfg: &Config, job: Job, scratch: &mut exec::Scratch) -> Done {
+/// Output a document's records are handed on in once it has this much (a long document's
+/// records are written while its later pieces are extracted).
+const PART_BYTES: usize = 256 << 10;
+
+/// Extracts one job into its output lines, handed to `send` in order: parts of the output
+/// while a long document is extracted (except in per-document mode, whose one line is whole),
+/// then the last part with the document's totals. Stops sending when `send` says so.
+fn process(cfg: &Config, job: Job, scratch: &mut exec::Scratch, send: &mut dyn FnMut(Done) -> bool) {
     let Job { seq, mut id, mut text, mut anchor, raw } = job;
     if let (Some(raw), Some(fields)) = (raw, &cfg.jsonl) {
         let doc = parse_line(fields, cfg.max_doc_bytes, raw);
@@ -234,92 +247,113 @@ fn process(cfg: &Config, job: Job, scratch: &mut exec::Scratch) -> Done {
         };
         format!("{rec}\n").into_bytes()
     };
+    let last = |out: Vec<u8>, failed: bool, bytes: u64| Done {
+        seq,
+        out,
+        last: true,
+        failed,
+        bytes,
+        steps: 0,
+        faults: 0,
+        labels: BTreeMap::new(),
+    };
     let text = match text {
         Ok(t) => t,
         Err((kind, msg)) => {
             eprintln!("trawl: {id}: {msg}");
-            return Done {
-                seq,
-                out: failure(kind, &msg),
-                failed: true,
-                bytes: 0,
-                steps: 0,
-                faults: 0,
-                labels: BTreeMap::new(),
-            };
+            send(last(failure(kind, &msg), true, 0));
+            return;
         }
     };
-    let opts = Options { anchor: anchor.or(cfg.anchor), limits: cfg.limits, line_breaks: cfg.line_breaks };
-    // Records are serialized one at a time, so a large document costs its
-    // annotations and its output text, not a JSON tree per record.
+    let bytes = text.len() as u64;
+    let opts = Options {
+        anchor: anchor.or(cfg.anchor),
+        limits: cfg.limits,
+        line_breaks: cfg.line_breaks,
+        piece_bytes: cfg.piece_bytes,
+    };
+    let whole = cfg.layout == Layout::PerDocument;
+    let mut out: Vec<u8> = Vec::new();
+    let mut labels: BTreeMap<String, u64> = BTreeMap::new();
+    let mut done_to = 0usize;
+    let mut records = 0usize;
+    let mut open = true;
+    if whole {
+        out.extend_from_slice(
+            format!("{{\"v\":{SCHEMA_VERSION},\"id\":{},\"records\":[", serde_json::Value::from(id.as_str()))
+                .as_bytes(),
+        );
+    }
+    // Records are serialized one at a time, so a large document costs a piece's annotations
+    // and a part of its output text, not a JSON tree per record.
     let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let prog = &cfg.rules.program;
-        let doc = exec::document_with(prog, &text, opts.line_breaks, scratch);
-        let ex = exec::extract(prog, &doc, &opts, scratch)?;
-        let mut out: Vec<u8> = Vec::new();
-        let mut labels: BTreeMap<String, u64> = BTreeMap::new();
-        if cfg.layout == Layout::PerDocument {
-            out.extend_from_slice(
-                format!("{{\"v\":{SCHEMA_VERSION},\"id\":{},\"records\":[", serde_json::Value::from(id.as_str()))
-                    .as_bytes(),
-            );
-        }
-        for (k, &a) in ex.output.iter().enumerate() {
-            let r = output::record(prog, &doc, &ex.annotations[a as usize], cfg.unit);
-            match cfg.layout {
-                Layout::Jsonl => {
-                    r.write_json(Some(&id), &mut out);
-                    out.push(b'\n');
-                }
-                Layout::Text => out.extend_from_slice(format!("{id}\t{}\n", r.to_text()).as_bytes()),
-                Layout::PerDocument => {
-                    if k > 0 {
-                        out.push(b',');
+        exec::extract_text(prog, &text, &opts, scratch, |(_, end), doc, ex| {
+            for &a in &ex.output {
+                let a = &ex.annotations[a as usize];
+                let view = output::RecordView::new(prog, doc, a, cfg.unit, Some(&id));
+                match cfg.layout {
+                    Layout::Jsonl => {
+                        view.write_json(&mut out);
+                        out.push(b'\n');
                     }
-                    r.write_json(None, &mut out);
+                    Layout::Text => {
+                        let r = output::record(prog, doc, a, cfg.unit);
+                        out.extend_from_slice(format!("{id}\t{}\n", r.to_text()).as_bytes());
+                    }
+                    Layout::PerDocument => {
+                        if records > 0 {
+                            out.push(b',');
+                        }
+                        output::RecordView::new(prog, doc, a, cfg.unit, None).write_json(&mut out);
+                    }
+                }
+                records += 1;
+                match labels.get_mut(view.label()) {
+                    Some(n) => *n += 1,
+                    None => drop(labels.insert(view.label().to_string(), 1)),
                 }
             }
-            *labels.entry(r.label).or_default() += 1;
-        }
-        if cfg.layout == Layout::PerDocument {
-            out.extend_from_slice(b"]}\n");
-        }
-        Ok::<_, exec::Exceeded>((out, labels))
+            done_to = end;
+            if !whole && out.len() >= PART_BYTES {
+                let part = Done { seq, out: std::mem::take(&mut out), last: false, ..last(vec![], false, 0) };
+                open = send(part);
+            }
+            open
+        })
     }));
-    match res {
-        Ok(Ok((out, labels))) => {
-            let (steps, faults) = (scratch.steps(), scratch.faults());
-            Done { seq, out, failed: false, bytes: text.len() as u64, steps, faults, labels }
+    if !open {
+        return;
+    }
+    let mut done = match res {
+        Ok(Ok(())) => {
+            if whole {
+                out.extend_from_slice(b"]}\n");
+            }
+            Done { labels, ..last(out, false, bytes) }
         }
         Ok(Err(e)) => {
-            let msg = e.to_string();
-            eprintln!("trawl: {id}: {msg}");
-            let steps = scratch.steps();
-            Done {
-                seq,
-                out: failure(e.kind(), &msg),
-                failed: true,
-                bytes: text.len() as u64,
-                steps,
-                faults: 0,
-                labels: BTreeMap::new(),
+            let mut msg = e.to_string();
+            if !whole && done_to > 0 {
+                msg.push_str(&format!("; the records of its first {done_to} bytes were written"));
             }
+            eprintln!("trawl: {id}: {msg}");
+            let mut out = if whole { vec![] } else { out };
+            out.extend(failure(e.kind(), &msg));
+            last(out, true, bytes)
         }
         Err(_) => {
             *scratch = exec::Scratch::new();
             let msg = "internal error while extracting; please report it";
             eprintln!("trawl: {id}: {msg}");
-            Done {
-                seq,
-                out: failure("internal", msg),
-                failed: true,
-                bytes: text.len() as u64,
-                steps: 0,
-                faults: 0,
-                labels: BTreeMap::new(),
-            }
+            let mut out = if whole { vec![] } else { out };
+            out.extend(failure("internal", msg));
+            send(last(out, true, bytes));
+            return;
         }
-    }
+    };
+    (done.steps, done.faults) = (scratch.steps(), scratch.faults());
+    send(done);
 }
 
 /// Progress on stderr when it is a terminal: documents, MB, MB/s, ETA.
@@ -362,7 +396,11 @@ impl Progress {
     }
 }
 
+/// Counts a document once, at its last part.
 fn account(t: &mut Totals, d: &Done) {
+    if !d.last {
+        return;
+    }
     t.docs += 1;
     t.bytes += d.bytes;
     t.steps += d.steps;
@@ -410,19 +448,23 @@ fn run_inline(cfg: &Config, out: &mut dyn Write, totals: &mut Totals, progress: 
     let mut scratch = exec::Scratch::new();
     let mut result = Ok(());
     read_all(cfg, |job| {
-        let done = process(cfg, job, &mut scratch);
-        account(totals, &done);
+        process(cfg, job, &mut scratch, &mut |done| {
+            account(totals, &done);
+            result = write_done(cfg, out, &done);
+            result.is_ok()
+        });
         progress.update(totals, false);
-        result = write_done(cfg, out, &done);
         result.is_ok()
     });
     result
 }
 
-/// Writes one document's output and counts it as written.
+/// Writes one document's output, or a part of it, and counts the document as written at its end.
 fn write_done(cfg: &Config, out: &mut dyn Write, done: &Done) -> io::Result<()> {
     out.write_all(&done.out)?;
-    cfg.control.written.fetch_add(1, Ordering::SeqCst);
+    if done.last {
+        cfg.control.written.fetch_add(1, Ordering::SeqCst);
+    }
     Ok(())
 }
 
@@ -484,7 +526,12 @@ fn work(cfg: &Config, jobs: &Mutex<Receiver<Job>>, done: std::sync::mpsc::Sender
             Err(_) => return,
         };
         let Ok(job) = job else { return };
-        if done.send(process(cfg, job, &mut scratch)).is_err() {
+        let mut open = true;
+        process(cfg, job, &mut scratch, &mut |d| {
+            open = done.send(d).is_ok();
+            open
+        });
+        if !open {
             return;
         }
     }
@@ -498,22 +545,36 @@ fn write_results(
     done_rx: Receiver<Done>,
     tokens: SyncSender<()>,
 ) -> io::Result<()> {
-    let mut pending: BTreeMap<u64, Done> = BTreeMap::new();
+    // Parts of documents after the one being written, by document.
+    let mut pending: BTreeMap<u64, Vec<Done>> = BTreeMap::new();
     let mut next = 0u64;
-    for done in done_rx {
-        if !cfg.ordered {
-            account(totals, &done);
-            write_done(cfg, out, &done)?;
+    let mut write = |d: &Done, totals: &mut Totals| -> io::Result<()> {
+        account(totals, d);
+        write_done(cfg, out, d)?;
+        if d.last {
             let _ = tokens.send(());
-            progress.update(totals, false);
-            continue;
         }
-        pending.insert(done.seq, done);
-        while let Some(d) = pending.remove(&next) {
-            account(totals, &d);
-            write_done(cfg, out, &d)?;
-            let _ = tokens.send(());
-            next += 1;
+        Ok(())
+    };
+    for done in done_rx {
+        if !cfg.ordered || done.seq == next {
+            write(&done, totals)?;
+            if cfg.ordered && done.last {
+                next += 1;
+                // The documents after it that were waiting: written up to one still being extracted.
+                while let Some(parts) = pending.remove(&next) {
+                    let finished = parts.last().is_some_and(|d| d.last);
+                    for d in &parts {
+                        write(d, totals)?;
+                    }
+                    if !finished {
+                        break;
+                    }
+                    next += 1;
+                }
+            }
+        } else {
+            pending.entry(done.seq).or_default().push(done);
         }
         progress.update(totals, false);
     }

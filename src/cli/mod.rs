@@ -230,6 +230,11 @@ struct ExtractArgs {
     /// paragraphs and keeps one sentence a line elsewhere (docs/LANGUAGE.md §2)
     #[arg(long, value_enum, default_value = "auto")]
     line_breaks: LineBreaksArg,
+    /// Documents longer than this many bytes are extracted in pieces of about this size, which
+    /// end at paragraphs: memory is bounded by a piece (docs/LANGUAGE.md §8)
+    #[arg(long, default_value_t = trawl::exec::PIECE_BYTES as u64, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1024..=1 << 30))]
+    piece_bytes: u64,
     /// Seconds one document may take before it gets a `timeout` error record (default: no limit).
     #[arg(long, value_name = "SECONDS")]
     timeout: Option<f64>,
@@ -594,15 +599,14 @@ fn snapshot(args: SnapshotArgs) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        let doc = trawl::text::Document::new(&text);
-        let ex = match exec::extract(&rules.program, &doc, &opts, &mut scratch) {
-            Ok(ex) => ex,
+        let records = match rules.extract_with(&text, &opts, trawl::OffsetUnit::Chars, &mut scratch) {
+            Ok(records) => records,
             Err(e) => {
                 eprintln!("trawl: {}: {e}", d.id);
                 return ExitCode::from(2);
             }
         };
-        let snap = Snapshot::new(&rules.program, &d.key, &doc, &ex);
+        let snap = Snapshot::new(&d.key, &text, &records);
         let path = args.store.join(format!("{}.jsonl", d.key));
         let stored = std::fs::read_to_string(&path).ok();
         if args.check {
@@ -861,6 +865,7 @@ fn extract(args: ExtractArgs) -> ExitCode {
         control,
         limits: trawl::Limits { max_steps: args.max_steps, timeout, ..trawl::Limits::default() },
         line_breaks: args.line_breaks.into(),
+        piece_bytes: args.piece_bytes as usize,
     };
     let totals = match batch::run(&cfg, &mut sink) {
         Ok(t) => t,

@@ -53,12 +53,13 @@ pub fn build_regex(source: &str, fold: bool) -> Result<Regex, String> {
 }
 
 /// Compiles a checked rule set.
-pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
+pub fn compile(mut set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
     let mut c = Compiler { annot_slot: NO_SLOT, ..Compiler::default() };
     let mut diags = vec![];
     // Vocabulary: every lexicon key, exact and folded as the case policy needs.
-    let mut exact_entries = vec![];
-    let mut fold_entries = vec![];
+    let mut exact_entries = automaton::Builder::default();
+    let mut fold_entries = automaton::Builder::default();
+    let mut folded = String::new();
     for (li, lex) in set.lexicons.iter().enumerate() {
         for (ei, e) in lex.entries.iter().enumerate() {
             let fold = match lex.case {
@@ -66,21 +67,17 @@ pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
                 CasePolicy::Ignore { above: None } => true,
                 CasePolicy::Ignore { above: Some(n) } => e.text.chars().count() > n as usize,
             };
-            let ids: Vec<u32> = e
-                .keys
-                .iter()
-                .map(|k| {
-                    if fold {
-                        let mut f = String::new();
-                        crate::text::fold_case(k, &mut f);
-                        c.intern(&f)
-                    } else {
-                        c.intern(k)
-                    }
-                })
-                .collect();
+            let ids = e.keys.iter().map(|k| {
+                if fold {
+                    folded.clear();
+                    crate::text::fold_case(k, &mut folded);
+                    c.intern(&folded)
+                } else {
+                    c.intern(k)
+                }
+            });
             let target = if fold { &mut fold_entries } else { &mut exact_entries };
-            target.push((ids, LexHit { lexicon: hir::LexiconId(li as u32), entry: ei as u32 }));
+            target.add(ids, LexHit { lexicon: hir::LexiconId(li as u32), entry: ei as u32 });
         }
     }
     let mut rules = Vec::with_capacity(set.rules.len());
@@ -173,8 +170,8 @@ pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
     if !diags.is_empty() {
         return Err(diags);
     }
-    let exact = TokenAutomaton::new(&exact_entries);
-    let fold = TokenAutomaton::new(&fold_entries);
+    let exact = exact_entries.build();
+    let fold = fold_entries.build();
     // Rules that begin with two or more literal tokens are found by one
     // automaton pass over the document instead of one scan each.
     let (mut prefix_exact, mut prefix_fold) = (vec![], vec![]);
@@ -213,6 +210,10 @@ pub fn compile(set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
     }
     let test_masks = c.tests.iter().map(|t| test_mask(t, &lexicon_bits)).collect();
     let prefilter = Prefilter::plan(&set);
+    // The automata hold the entries' keys now: a gazetteer's keys are a string each.
+    for lex in &mut set.lexicons {
+        lex.entries.iter_mut().for_each(|e| e.keys = Box::default());
+    }
     let gates = rules
         .iter()
         .map(|r| RuleGate {
@@ -404,7 +405,7 @@ fn single_token_tests(p: &Pat) -> Option<Vec<Test>> {
 
 #[derive(Default)]
 struct Compiler {
-    vocab: FxHashMap<String, u32>,
+    vocab: FxHashMap<Box<str>, u32>,
     tests: Vec<CTest>,
     test_ids: FxHashMap<String, u32>,
     regex_sources: Vec<(String, bool)>,
@@ -434,8 +435,11 @@ fn one_annotation(p: &Pat) -> bool {
 
 impl Compiler {
     fn intern(&mut self, key: &str) -> u32 {
+        if let Some(&id) = self.vocab.get(key) {
+            return id;
+        }
         let n = self.vocab.len() as u32;
-        *self.vocab.entry(key.to_string()).or_insert(n)
+        *self.vocab.entry(key.into()).or_insert(n)
     }
 
     fn ctest(&mut self, t: &Test) -> CTest {

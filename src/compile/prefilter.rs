@@ -360,11 +360,12 @@ fn chunks_forward(bytes: &[u8], mut at: usize, n: u32) -> usize {
 /// The one place the tokenizer splits such a run is a negation clitic: `don't` is `do` `n't`,
 /// so the text's run is `don`. A key before `n't` is looked for with its `n`, and the `n` of
 /// `n't` is no needle of its own.
-fn needle_of(keys: &[String]) -> Option<(String, usize)> {
+fn needle_of<K: AsRef<str>>(keys: &[K]) -> Option<(String, usize)> {
     let clitic = |k: &str| k.len() >= 2 && k.as_bytes()[0].eq_ignore_ascii_case(&b'n') && k[1..].starts_with('\'');
     let mut best: Option<(String, usize)> = None;
     for (i, k) in keys.iter().enumerate() {
-        let k = if keys.get(i + 1).is_some_and(|next| clitic(next)) { format!("{k}n") } else { k.clone() };
+        let k = k.as_ref();
+        let k = if keys.get(i + 1).is_some_and(|next| clitic(next.as_ref())) { format!("{k}n") } else { k.to_string() };
         let k = if clitic(&k) { &k[2..] } else { &k[..] };
         for run in k.split(|c: char| !c.is_ascii_alphanumeric()) {
             if run.len() > best.as_ref().map_or(0, |(b, _)| b.len()) {

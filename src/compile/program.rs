@@ -17,7 +17,7 @@ pub struct Program {
     /// The checked rule set it came from (names, fields, provenance).
     pub set: RuleSet,
     /// Every literal and lexicon token key, interned.
-    pub vocab: FxHashMap<String, u32>,
+    pub vocab: FxHashMap<Box<str>, u32>,
     /// Token tests, deduplicated.
     pub tests: Vec<CTest>,
     /// Regexes used by tests.
@@ -239,7 +239,7 @@ impl Program {
             CTest::Any => write!(f, "any"),
             CTest::Class(c) => write!(f, "{}", c.as_str()),
             CTest::Key { id, fold } => {
-                let key = self.vocab.iter().find(|(_, v)| **v == *id).map_or("?", |(k, _)| k.as_str());
+                let key = self.vocab.iter().find(|(_, v)| **v == *id).map_or("?", |(k, _)| &**k);
                 write!(f, "{key:?}{}", if *fold { "i" } else { "" })
             }
             CTest::Regex(i) => write!(f, "/{}/", self.regexes[*i as usize].as_str()),

@@ -1,10 +1,9 @@
 //! Derived lexicons (name propagation): the names found so far in, hits of
 //! their forms wherever they occur in the document out.
 
-use super::{unit_of, Annotation, LabelState, Origin, Scratch, Value};
-use crate::check::hir::{Form, LexiconId};
+use super::{Annotation, LabelState, Origin, Scratch, Value};
+use crate::check::hir::{Form, LabelId, LexiconId};
 use crate::compile::Program;
-use crate::syntax::ast::Scope;
 use crate::text::{flag, normalize, Document, TokenKind};
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -49,9 +48,9 @@ pub(super) fn derive(
             &doc.text[a as usize..b as usize]
         }
     };
-    let ntokens = doc.tokens.len();
-    let mut forms: Vec<(Vec<String>, String)> = Vec::new();
-    let mut known: FxHashSet<Vec<String>> = FxHashSet::default();
+    // The forms of earlier pieces of the text first, then this piece's.
+    let mut forms: Vec<(Vec<String>, String)> = s.carry.remove(&lex.0).unwrap_or_default();
+    let mut known: FxHashSet<Vec<String>> = forms.iter().map(|(f, _)| f.clone()).collect();
     let src = &labels[d.label.0 as usize];
     for &id in &src.kept {
         let a = &anns[id as usize];
@@ -97,9 +96,26 @@ pub(super) fn derive(
         }
     }
     s.vm.steps += (src.kept.len() + forms.len()) as u64;
-    if forms.is_empty() {
-        return;
+    if !forms.is_empty() {
+        s.vm.steps += find_forms(doc, lex, def.label, &forms, &key, &s.unit_sentence, anns, labels);
     }
+    s.carry.insert(lex.0, forms);
+}
+
+/// Annotates every occurrence of a form within a sentence (`sentences`: each token's) with the
+/// derived lexicon's label; returns the steps taken.
+#[allow(clippy::too_many_arguments)]
+fn find_forms<'k>(
+    doc: &Document,
+    lex: LexiconId,
+    label: LabelId,
+    forms: &[(Vec<String>, String)],
+    key: &impl Fn(usize) -> &'k str,
+    sentences: &[u32],
+    anns: &mut Vec<Annotation>,
+    labels: &mut [LabelState],
+) -> u64 {
+    let ntokens = doc.tokens.len();
     // A trie over the forms' tokens: from each token, one walk as long as the longest form
     // that matches there (a list of forms per first token would make repeated first names
     // cost every form at every occurrence).
@@ -112,7 +128,6 @@ pub(super) fn derive(
             first_byte[b as usize] = true;
         }
     }
-    let label = def.label;
     let mut found: Vec<usize> = Vec::new();
     let mut steps = 0;
     for i in 0..ntokens {
@@ -125,7 +140,7 @@ pub(super) fn derive(
         for &fi in &found {
             let (k, source) = &forms[fi];
             let end = i + k.len();
-            if unit_of(s, Scope::Sentence, i as u32) != unit_of(s, Scope::Sentence, end as u32 - 1) {
+            if sentences[i] != sentences[end - 1] {
                 continue;
             }
             labels[label.0 as usize].candidates.push(anns.len() as u32);
@@ -142,7 +157,7 @@ pub(super) fn derive(
             });
         }
     }
-    s.vm.steps += steps;
+    steps
 }
 
 /// Token sequences by node: children keyed by (node, token key), the forms ending at a node.

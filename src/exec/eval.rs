@@ -192,7 +192,7 @@ pub(crate) fn field_value(cx: &Cx, a: &Annotation, field: &str) -> Value {
     match &a.origin {
         Origin::Lexicon(hit) => {
             let e = &cx.prog.set.lexicons[hit.lexicon.0 as usize].entries[hit.entry as usize];
-            match e.features.iter().find(|(k, _)| k == field) {
+            match e.features.iter().find(|(k, _)| **k == *field) {
                 Some((_, l)) => constant(l),
                 None => Value::Null,
             }

@@ -14,6 +14,11 @@
 //! Before a rule reads a label, that label's conflicts are resolved (see the
 //! `resolve` module); vetoes mark candidates with one count of matched tokens.
 //! All mutable state lives in a [`Scratch`], one per thread.
+//!
+//! A long text goes through [`extract_text`]: cut into [`pieces`] that end at
+//! paragraphs, each tokenized and extracted alone (a piece's tokens and
+//! annotations are all that is held), the names of derived lexicons carried
+//! from piece to piece; memory is then bounded by the piece size, not the text.
 
 mod derive;
 mod eval;
@@ -38,7 +43,7 @@ use rustc_hash::FxHashMap;
 use vm::Vm;
 
 /// Options of one extraction.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// The date relative and year-less dates are resolved against.
     pub anchor: Option<Date>,
@@ -46,7 +51,21 @@ pub struct Options {
     pub limits: Limits,
     /// What a single line break inside a paragraph is (`--line-breaks`).
     pub line_breaks: LineBreaks,
+    /// A text longer than this many bytes is extracted in pieces of about this size (see
+    /// [`pieces`] and [`extract_text`]; `--piece-bytes`).
+    pub piece_bytes: usize,
 }
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { anchor: None, limits: Limits::default(), line_breaks: LineBreaks::Auto, piece_bytes: PIECE_BYTES }
+    }
+}
+
+/// The default size of a piece of a long text (256 KiB): a document is held in memory a piece
+/// at a time (tokens, keys, annotations: about 25 bytes per byte of text), so this bounds
+/// extraction's memory whatever the document's size.
+pub const PIECE_BYTES: usize = 256 << 10;
 
 /// The work one document may cost: the last line of defence behind linear
 /// matching (`docs/LANGUAGE.md` §8). Over a limit, [`extract`] stops and
@@ -223,6 +242,12 @@ pub struct Scratch {
     deadline: Option<std::time::Instant>,
     /// Values that could not be computed: overflow, division by zero.
     faults: std::cell::Cell<u64>,
+    /// Per derived lexicon: the forms found in the pieces of the text before this one, with
+    /// the names they come from (see [`extract_text`]).
+    carry: FxHashMap<u32, Vec<(Vec<String>, String)>>,
+    /// The annotations and tokens of the last piece, for the next one.
+    spare_annotations: Vec<Annotation>,
+    spare_tokens: Vec<crate::text::Token>,
 }
 
 /// A counting sort of `(key, value)` pairs by key, for pairs whose values come
@@ -398,17 +423,163 @@ pub fn document_with<'t>(prog: &Program, text: &'t str, breaks: LineBreaks, scra
     Document::with_line_breaks(text, breaks)
 }
 
-/// Extracts annotations from a document, within `opts.limits`.
+/// Extracts annotations from a document, within `opts.limits`, in one piece whatever its size
+/// (see [`extract_text`] for a text that may be long).
 pub fn extract(prog: &Program, doc: &Document, opts: &Options, scratch: &mut Scratch) -> Result<Extraction, Exceeded> {
-    let n = doc.tokens.len();
+    scratch.carry.clear();
+    scratch.deadline = opts.limits.timeout.map(|t| std::time::Instant::now() + t);
+    let budget = opts.limits.steps_for(doc.tokens.len());
+    extract_piece(prog, doc, opts, scratch, budget, opts.limits.max_annotations)
+}
+
+/// Byte ranges `[start, end)` that cut a text into pieces, in order, covering it: the text
+/// itself when it is at most `size` bytes long; else pieces of at least `size` bytes, each
+/// ending where a paragraph ends (a blank line), or, when no paragraph ends within the next
+/// `size` bytes, at a line break, then at a space, and, in a text without any, at the first
+/// character after `2 × size` bytes. A piece starts at the first byte after the cut.
+pub fn pieces(text: &str, size: usize) -> Vec<(usize, usize)> {
+    let size = size.max(1);
+    let mut out = Vec::new();
+    let mut at = 0;
+    while text.len() - at > size {
+        let Some(cut) = cut_after(text, at + size, size) else { break };
+        out.push((at, cut));
+        at = cut;
+    }
+    if at < text.len() || out.is_empty() {
+        out.push((at, text.len()));
+    }
+    out
+}
+
+/// Where a piece that may end from byte `from` on ends: see [`pieces`]. `None`: at the text's end.
+fn cut_after(text: &str, from: usize, size: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let window = &bytes[from..(from + size).min(bytes.len())];
+    let is_space = |b: u8| b == b' ' || (b'\t'..=b'\r').contains(&b);
+    // The end of the whitespace run from `i` on (a piece starts at a token).
+    let past_space = |mut i: usize| {
+        while i < bytes.len() && is_space(bytes[i]) {
+            i += 1;
+        }
+        i
+    };
+    let blank_line = window
+        .iter()
+        .enumerate()
+        .position(|(i, &b)| b == b'\n' && window[i + 1..].iter().take_while(|&&c| is_space(c)).any(|&c| c == b'\n'));
+    let cut = blank_line
+        .or_else(|| window.iter().position(|&b| b == b'\n'))
+        .or_else(|| window.iter().position(|&b| is_space(b)))
+        .map(|i| past_space(from + i));
+    let cut = cut.or_else(|| (from + size..bytes.len()).find(|&i| text.is_char_boundary(i)))?;
+    (cut < bytes.len()).then_some(cut)
+}
+
+/// Extracts from a whole text: in one piece when it is at most `opts.piece_bytes` long, else
+/// piece by piece ([`pieces`]), so that memory is bounded by the piece, not the text. `each`
+/// gets every piece's byte range, document and extraction, in order (offsets are the whole
+/// text's) and stops the extraction by returning `false`.
+///
+/// Sentences and paragraphs are the same as in one piece when the pieces end at paragraphs;
+/// a `scope document` rule sees one piece at a time; a derived lexicon knows the names of the
+/// pieces before, not those after. Limits are the document's: steps and annotations are summed
+/// over the pieces (the default step limit is that of each piece's tokens), the time runs from
+/// the start. Over a limit, the error is returned after the pieces before it were given to `each`.
+pub fn extract_text(
+    prog: &Program,
+    text: &str,
+    opts: &Options,
+    scratch: &mut Scratch,
+    mut each: impl FnMut((usize, usize), &Document, &Extraction) -> bool,
+) -> Result<(), Exceeded> {
     let limits = &opts.limits;
+    scratch.carry.clear();
+    scratch.deadline = limits.timeout.map(|t| std::time::Instant::now() + t);
+    let (mut steps, mut made, mut faults, mut chars) = (0u64, 0u64, 0u64, 0u32);
+    let mut result = Ok(());
+    for (a, b) in pieces(text, opts.piece_bytes) {
+        let doc = if (a, b) == (0, text.len()) {
+            document_with(prog, text, opts.line_breaks, scratch)
+        } else {
+            let tokens = std::mem::take(&mut scratch.spare_tokens);
+            piece_document(prog, text, (a, b), chars, opts.line_breaks, tokens, scratch)
+        };
+        chars += crate::text::count_chars(&text.as_bytes()[a..b]);
+        let budget = match limits.max_steps {
+            Some(m) => m.saturating_sub(steps),
+            None => limits.steps_for(doc.tokens.len()),
+        };
+        let res = extract_piece(prog, &doc, opts, scratch, budget, limits.max_annotations.saturating_sub(made));
+        steps += scratch.vm.steps;
+        faults += scratch.faults.get();
+        match res {
+            Ok(ex) => {
+                made += ex.annotations.len() as u64;
+                if !each((a, b), &doc, &ex) {
+                    break;
+                }
+                // The next piece reuses the large vectors: a piece's memory is allocated once.
+                scratch.spare_annotations = ex.annotations;
+                scratch.spare_tokens = doc.tokens;
+            }
+            Err(e) => {
+                result = Err(match e {
+                    Exceeded::Steps(n) => Exceeded::Steps(limits.max_steps.unwrap_or(n)),
+                    Exceeded::Annotations(_) => Exceeded::Annotations(limits.max_annotations),
+                    time => time,
+                });
+                break;
+            }
+        }
+    }
+    scratch.vm.steps = steps;
+    scratch.faults.set(faults);
+    result
+}
+
+/// The document of the piece `[a, b)` of a text (`chars` characters before it), tokenized
+/// like [`document_with`]: its offsets are the whole text's.
+fn piece_document<'t>(
+    prog: &Program,
+    text: &'t str,
+    (a, b): (usize, usize),
+    chars: u32,
+    breaks: LineBreaks,
+    tokens: Vec<crate::text::Token>,
+    scratch: &mut Scratch,
+) -> Document<'t> {
+    if let Ok(p) = &prog.prefilter {
+        if p.windows(&text[a..b], &mut scratch.windows).is_some()
+            && scratch.windows.iter().map(|(x, y)| y - x).sum::<usize>() <= (b - a) / 2
+        {
+            scratch.windows.iter_mut().for_each(|w| *w = (w.0 + a, w.1 + a));
+            return Document::tokenize_windows(text, &scratch.windows, breaks, (a, chars), tokens);
+        }
+    }
+    Document::tokenize_windows(text, &[(a, b)], breaks, (a, chars), tokens)
+}
+
+/// [`extract`] of one piece of a text, with the steps and annotations it may still take; the
+/// names of the pieces before are in `scratch.carry`.
+fn extract_piece(
+    prog: &Program,
+    doc: &Document,
+    opts: &Options,
+    scratch: &mut Scratch,
+    budget: u64,
+    max_annotations: u64,
+) -> Result<Extraction, Exceeded> {
+    let n = doc.tokens.len();
+    let limits = &Limits { max_annotations, ..opts.limits };
     scratch.vm.steps = 0;
     scratch.faults.set(0);
-    scratch.vm.limit = vm::Budget(limits.steps_for(n));
-    scratch.deadline = limits.timeout.map(|t| std::time::Instant::now() + t);
+    scratch.vm.limit = vm::Budget(budget);
     prepare(prog, doc, scratch);
     scratch.vm.steps += n as u64;
-    let mut anns: Vec<Annotation> = Vec::new();
+    // The annotation vector of the piece before, when there was one (see `extract_text`).
+    let mut anns: Vec<Annotation> = std::mem::take(&mut scratch.spare_annotations);
+    anns.clear();
     let mut vetoes = Vec::new();
     // Label states are reused across documents (a rule set may have a thousand labels).
     let mut labels = std::mem::take(&mut scratch.labels);

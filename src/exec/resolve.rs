@@ -4,6 +4,10 @@ use super::{Annotation, LabelState, Origin};
 use crate::check::hir::LabelId;
 use crate::compile::Program;
 use crate::text::Document;
+use std::cmp::Reverse;
+
+/// The order of the candidates: higher priority, longer, earlier, rule defined first, made first.
+type OrderKey = (Reverse<i64>, Reverse<u32>, u32, u32, u32);
 
 /// Resolves the conflicts of one label, if anything changed since last time;
 /// returns the work done (candidates looked at), for the step count.
@@ -30,16 +34,19 @@ pub(super) fn resolve(
         Origin::Rule { rule, .. } => rule.0,
         _ => 0,
     };
-    let mut order: Vec<u32> = st.candidates.iter().copied().filter(|&i| !anns[i as usize].vetoed).collect();
-    order.sort_by(|&x, &y| {
-        let (a, b) = (&anns[x as usize], &anns[y as usize]);
-        b.priority
-            .cmp(&a.priority)
-            .then(chars(b).cmp(&chars(a)))
-            .then(a.start.cmp(&b.start))
-            .then(rule_order(a).cmp(&rule_order(b)))
-            .then(x.cmp(&y))
-    });
+    // The order's keys side by side (sorting ids by keys read through the annotations was most
+    // of the cost of a label with many candidates); the id last makes every key distinct.
+    let mut keyed: Vec<OrderKey> = st
+        .candidates
+        .iter()
+        .filter(|&&i| !anns[i as usize].vetoed)
+        .map(|&i| {
+            let a = &anns[i as usize];
+            (Reverse(a.priority), Reverse(chars(a)), a.start, rule_order(a), i)
+        })
+        .collect();
+    keyed.sort_unstable();
+    let order: Vec<u32> = keyed.into_iter().map(|k| k.4).collect();
     // What kept annotations cover: a few spans compared one by one, or a flag per token when
     // there are many (a flag per token for every label of every document costs more than it saves).
     let blocking = order.iter().filter(|&&id| !anns[id as usize].keep_all).count();
@@ -66,10 +73,17 @@ pub(super) fn resolve(
         }
         kept.push(id);
     }
-    // Identical spans from different sources (two lexicon entries, say) are all kept.
-    kept.sort_by_key(|&i| (anns[i as usize].start, std::cmp::Reverse(anns[i as usize].end), i));
-    st.kept_by_end = kept.clone();
-    st.kept_by_end.sort_by_key(|&i| (anns[i as usize].end, anns[i as usize].start, i));
+    // Identical spans from different sources (two lexicon entries, say) are all kept. By start,
+    // longest first (`!end`), then by end.
+    let mut by: Vec<(u32, u32, u32)> =
+        kept.iter().map(|&i| (anns[i as usize].start, !anns[i as usize].end, i)).collect();
+    by.sort_unstable();
+    kept.clear();
+    kept.extend(by.iter().map(|k| k.2));
+    by.iter_mut().for_each(|k| *k = (anns[k.2 as usize].end, anns[k.2 as usize].start, k.2));
+    by.sort_unstable();
+    st.kept_by_end.clear();
+    st.kept_by_end.extend(by.iter().map(|k| k.2));
     if prog.uses_covered.contains(&label) {
         st.covered.clear();
         st.covered.resize(n.div_ceil(64), 0);

@@ -132,9 +132,37 @@ impl<'t> Document<'t> {
     /// paragraph and ends a sentence. Within a window, tokens and sentence
     /// boundaries are those of [`Document::new`].
     pub fn from_windows(text: &'t str, windows: &[(usize, usize)], breaks: LineBreaks) -> Document<'t> {
-        let mut doc = Document { text, tokens: Vec::new(), sentences: vec![], paragraphs: vec![] };
+        Document::from_windows_at(text, windows, breaks, (0, 0))
+    }
+
+    /// [`Document::from_windows`] for windows from byte `from.0` on, which is character
+    /// `from.1` of the text (a piece of a long text, without counting what is before it).
+    pub fn from_windows_at(
+        text: &'t str,
+        windows: &[(usize, usize)],
+        breaks: LineBreaks,
+        from: (usize, u32),
+    ) -> Document<'t> {
+        let bytes: usize = windows.iter().map(|(a, b)| b - a).sum();
+        let mut doc = Document::tokenize_windows(text, windows, breaks, from, Vec::with_capacity(bytes / 4 + 16));
+        if doc.tokens.capacity() > doc.tokens.len() + 4096 {
+            doc.tokens.shrink_to_fit();
+        }
+        doc
+    }
+
+    /// [`Document::from_windows_at`] into a token vector that may hold room from before.
+    pub(crate) fn tokenize_windows(
+        text: &'t str,
+        windows: &[(usize, usize)],
+        breaks: LineBreaks,
+        from: (usize, u32),
+        mut tokens: Vec<Token>,
+    ) -> Document<'t> {
+        tokens.clear();
+        let mut doc = Document { text, tokens, sentences: vec![], paragraphs: vec![] };
         let bytes = text.as_bytes();
-        let (mut at, mut chars) = (0usize, 0u32);
+        let (mut at, mut chars) = from;
         for &(start, end) in windows {
             debug_assert!(at <= start && start <= end && end <= text.len());
             chars += count_chars(&bytes[at..start]);
@@ -158,7 +186,7 @@ impl<'t> Document<'t> {
 }
 
 /// Characters in `bytes`, which start and end at character boundaries.
-fn count_chars(bytes: &[u8]) -> u32 {
+pub(crate) fn count_chars(bytes: &[u8]) -> u32 {
     bytes.iter().filter(|&&b| (b as i8) >= -0x40).count() as u32
 }
 
