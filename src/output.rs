@@ -325,7 +325,7 @@ impl Serialize for RecordView<'_> {
         m.serialize_entry("start", &start)?;
         m.serialize_entry("end", &end)?;
         m.serialize_entry("text", span_text(doc, a.start, a.end))?;
-        m.serialize_entry("fields", &ValuesView::new(a.fields.iter().map(|(k, v)| (k.as_str(), view(v)))))?;
+        m.serialize_entry("fields", &ValuesView::new(a.fields.iter().map(|(k, v)| (&**k, view(v)))))?;
         match &a.origin {
             Origin::Rule { rule, captures, .. } => {
                 let r = &prog.set.rules[rule.0 as usize];

@@ -170,9 +170,12 @@ pub struct Emit {
     pub label: LabelId,
     /// Capture the annotation covers (the whole match when `None`).
     pub at: Option<usize>,
-    /// Fields, in the order written.
-    pub fields: Vec<(String, Expr)>,
+    /// Fields, in the order written (the names shared with the annotations made).
+    pub fields: Vec<(FieldName, Expr)>,
 }
+
+/// The name of a field: shared by a rule and every annotation it makes.
+pub type FieldName = std::sync::Arc<str>;
 
 /// A field constraint on an annotation reference: the field, and a comparison
 /// with a constant (or, without one, "the field is present").

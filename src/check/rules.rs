@@ -111,7 +111,7 @@ impl<'f, 'a> Checker<'f, 'a> {
             };
             let mut fields = vec![];
             for f in &e.fields {
-                if fields.iter().any(|(n, _): &(String, Expr)| *n == f.name.name) {
+                if fields.iter().any(|(n, _): &(hir::FieldName, Expr)| **n == *f.name.name) {
                     self.err(f.name.span, format!("field `{}` is given twice", f.name.name));
                     continue;
                 }
@@ -123,7 +123,7 @@ impl<'f, 'a> Checker<'f, 'a> {
                     }
                 };
                 if let Some(v) = value {
-                    fields.push((f.name.name.clone(), v));
+                    fields.push((f.name.name.as_str().into(), v));
                 }
             }
             emits.push(Emit { label, at, fields });

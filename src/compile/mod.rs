@@ -243,6 +243,33 @@ pub fn compile(mut set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
     })
 }
 
+/// What the first element a program consumes can be: the token tests and labels reachable from
+/// its start without consuming anything; `None` when a match may consume nothing first (it can
+/// reach `Match`, an assertion or a nested context before its first element).
+fn first_steps(insts: &[Inst]) -> Option<FirstSteps> {
+    let mut first = FirstSteps::default();
+    let mut seen = vec![false; insts.len()];
+    let mut stack = vec![0u32];
+    while let Some(pc) = stack.pop() {
+        if std::mem::replace(&mut seen[pc as usize], true) {
+            continue;
+        }
+        match insts[pc as usize] {
+            Inst::Token(t) => first.tests.push(t),
+            Inst::Annot { label, .. } => first.labels.push(label),
+            Inst::Split(a, b) => stack.extend([b, a]),
+            Inst::Jmp(a) => stack.push(a),
+            Inst::Save(_) | Inst::Log { .. } => stack.push(pc + 1),
+            Inst::AssertStart | Inst::AssertEnd | Inst::Context { .. } | Inst::Match => return None,
+        }
+    }
+    first.tests.sort_unstable();
+    first.tests.dedup();
+    first.labels.sort_unstable();
+    first.labels.dedup();
+    Some(first)
+}
+
 /// A conjunction with at least two static-lexicon coverage items, split into masks and the rest.
 fn test_mask(t: &CTest, bits: &[Option<u8>]) -> Option<TestMask> {
     let CTest::And(items) = t else { return None };
@@ -619,7 +646,8 @@ impl Compiler {
         });
         self.context_insts += insts.len() + mirror.as_ref().map_or(0, Vec::len);
         let id = self.contexts.len() as u32;
-        self.contexts.push(ContextProg { insts, reverse: !after, one_token, mirror });
+        let first = first_steps(&insts);
+        self.contexts.push(ContextProg { insts, reverse: !after, one_token, mirror, first });
         id
     }
 

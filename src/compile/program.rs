@@ -157,6 +157,16 @@ pub enum Inst {
     Match,
 }
 
+/// The first elements a program can consume: a token passing one of `tests`, or an
+/// annotation of one of `labels`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FirstSteps {
+    /// Token tests.
+    pub tests: Vec<u32>,
+    /// Labels of annotation references.
+    pub labels: Vec<LabelId>,
+}
+
 /// A `before(...)`/`after(...)` sub-program, anchored at the position it is asked about.
 #[derive(Debug, Clone)]
 pub struct ContextProg {
@@ -170,6 +180,9 @@ pub struct ContextProg {
     /// For a context whose match has no length bound: the same pattern compiled in the
     /// other direction, which answers the context for every position of a unit in one pass.
     pub mirror: Option<Vec<Inst>>,
+    /// What its first element can be, when it must consume one: a position where none of them
+    /// is fails the context without running it.
+    pub first: Option<FirstSteps>,
 }
 
 /// What can start a rule's match.

@@ -1,7 +1,7 @@
 //! Derived lexicons (name propagation): the names found so far in, hits of
 //! their forms wherever they occur in the document out.
 
-use super::{Annotation, LabelState, Origin, Scratch, Value};
+use super::{Annotation, FieldName, LabelState, Origin, Scratch, Value};
 use crate::check::hir::{Form, LabelId, LexiconId};
 use crate::compile::Program;
 use crate::text::{flag, normalize, Document, TokenKind};
@@ -48,25 +48,51 @@ pub(super) fn derive(
             &doc.text[a as usize..b as usize]
         }
     };
-    // The forms of earlier pieces of the text first, then this piece's.
+    // The forms of earlier pieces of the text first, then this piece's. A form is looked up by
+    // its keys written into one buffer (`known`), so a name seen before costs no allocation.
     let mut forms: Vec<(Vec<String>, String)> = s.carry.remove(&lex.0).unwrap_or_default();
-    let mut known: FxHashSet<Vec<String>> = forms.iter().map(|(f, _)| f.clone()).collect();
+    let mut known: FxHashSet<Box<[u8]>> = FxHashSet::default();
+    let mut buf: Vec<u8> = Vec::new();
+    let encode = |keys: &mut dyn Iterator<Item = &str>, buf: &mut Vec<u8>| {
+        buf.clear();
+        for k in keys {
+            buf.extend_from_slice(&(k.len() as u32).to_le_bytes());
+            buf.extend_from_slice(k.as_bytes());
+        }
+    };
+    for (f, _) in &forms {
+        encode(&mut f.iter().map(String::as_str), &mut buf);
+        known.insert(buf.as_slice().into());
+    }
+    let (mut words, mut keys): (Vec<u32>, Vec<&str>) = (Vec::new(), Vec::new());
     let src = &labels[d.label.0 as usize];
     for &id in &src.kept {
         let a = &anns[id as usize];
         let (fs, fe) = match &d.field {
             None => (a.start, a.end),
-            Some(f) => match a.fields.iter().find(|(k, _)| k == f) {
+            Some(f) => match a.fields.iter().find(|(k, _)| **k == **f) {
                 Some((_, Value::Span(x, y))) => (*x, *y),
                 _ => continue,
             },
         };
+        words.clear();
+        words.extend((fs..fe).filter(|&i| doc.tokens[i as usize].kind == TokenKind::Word));
         let text =
-            doc.text[doc.tokens[fs as usize].start as usize..doc.tokens[fe as usize - 1].end as usize].to_string();
-        let words: Vec<u32> = (fs..fe).filter(|&i| doc.tokens[i as usize].kind == TokenKind::Word).collect();
+            || doc.text[doc.tokens[fs as usize].start as usize..doc.tokens[fe as usize - 1].end as usize].to_string();
+        let mut consider = |f: &[&str]| {
+            encode(&mut f.iter().copied(), &mut buf);
+            if !known.contains(buf.as_slice()) {
+                known.insert(buf.as_slice().into());
+                forms.push((f.iter().map(|k| k.to_string()).collect(), text()));
+            }
+        };
         for form in &d.forms {
-            let f: Vec<String> = match form {
-                Form::Full => (fs..fe).map(|i| key(i as usize).to_string()).collect(),
+            match form {
+                Form::Full => {
+                    keys.clear();
+                    keys.extend((fs..fe).map(|i| key(i as usize)));
+                    consider(&keys);
+                }
                 Form::First | Form::Last => {
                     if words.len() < 2 {
                         continue;
@@ -76,7 +102,7 @@ pub(super) fn derive(
                     if !t.has(flag::CAP) || t.char_end - t.char_start < 2 {
                         continue;
                     }
-                    vec![key(w as usize).to_string()]
+                    consider(&[key(w as usize)]);
                 }
                 Form::Acronym => {
                     let caps: String = words
@@ -84,14 +110,10 @@ pub(super) fn derive(
                         .filter(|&&w| doc.tokens[w as usize].has(flag::CAP))
                         .filter_map(|&w| doc.token_text(w as usize).chars().next())
                         .collect();
-                    if caps.chars().count() < 2 {
-                        continue;
+                    if caps.chars().count() >= 2 {
+                        consider(&[&caps]);
                     }
-                    vec![caps]
                 }
-            };
-            if known.insert(f.clone()) {
-                forms.push((f, text.clone()));
             }
         }
     }
@@ -128,6 +150,7 @@ fn find_forms<'k>(
             first_byte[b as usize] = true;
         }
     }
+    let field: FieldName = "source".into();
     let mut found: Vec<usize> = Vec::new();
     let mut steps = 0;
     for i in 0..ntokens {
@@ -149,8 +172,8 @@ fn find_forms<'k>(
                 label,
                 start: i as u32,
                 end: end as u32,
-                origin: Origin::Derived { lexicon: lex, source: source.clone() },
-                fields: vec![("source".into(), Value::Str(source.clone()))],
+                origin: Origin::Derived { lexicon: lex },
+                fields: vec![(field.clone(), Value::Str(source.clone()))],
                 priority: 0,
                 keep_all: true,
                 vetoed: false,

@@ -197,7 +197,7 @@ pub(crate) fn field_value(cx: &Cx, a: &Annotation, field: &str) -> Value {
                 None => Value::Null,
             }
         }
-        _ => a.fields.iter().find(|(k, _)| k == field).map_or(Value::Null, |(_, v)| v.clone()),
+        _ => a.fields.iter().find(|(k, _)| **k == *field).map_or(Value::Null, |(_, v)| v.clone()),
     }
 }
 

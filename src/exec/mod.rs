@@ -31,6 +31,7 @@ mod vm;
 pub use number::{parse_int, parse_number};
 pub use value::{month_number, normalize_date, Date, Value};
 
+pub use crate::check::hir::FieldName;
 use crate::check::hir::{LabelId, LexiconId, RuleId, Step};
 use crate::compile::{CompiledRule, LexHit, Program, Second};
 use crate::syntax::ast::Scope;
@@ -142,12 +143,10 @@ impl std::error::Error for Exceeded {}
 pub enum Origin {
     /// An entry of a static lexicon.
     Lexicon(LexHit),
-    /// A form derived from a name found earlier in the document.
+    /// A form of a name found in the document (its field `source` holds the name's text).
     Derived {
         /// The derived lexicon.
         lexicon: LexiconId,
-        /// The text of the name it was derived from.
-        source: String,
     },
     /// A rule's match.
     Rule {
@@ -173,7 +172,7 @@ pub struct Annotation {
     /// Provenance.
     pub origin: Origin,
     /// Fields, in the order the rule gives them; `Null` values are left out.
-    pub fields: Vec<(String, Value)>,
+    pub fields: Vec<(FieldName, Value)>,
     priority: i64,
     keep_all: bool,
     vetoed: bool,
@@ -191,6 +190,9 @@ pub(crate) struct LabelState {
     /// A bit per token: inside a kept annotation (only for labels used by `[Label]` tests).
     covered: Vec<u64>,
     dirty: bool,
+    /// The first `ordered` candidates, in the order conflicts are resolved by (see `resolve`).
+    order: Vec<resolve::OrderKey>,
+    ordered: usize,
 }
 
 impl LabelState {
@@ -201,6 +203,8 @@ impl LabelState {
         self.kept_by_end.clear();
         self.covered.clear();
         self.dirty = false;
+        self.order.clear();
+        self.ordered = 0;
     }
 }
 
@@ -1075,7 +1079,8 @@ fn run_rule(
             let cx = Cx { prog, doc, keys: &s.keys, anns, labels, faults: &s.faults };
             eval::captures(&cx, &b)
         };
-        for e in &rule.emits {
+        let mut captures = Some(captures);
+        for (k, e) in rule.emits.iter().enumerate() {
             let (start, end) = match e.at {
                 None => (ms, me),
                 Some(c) => match b.span(c) {
@@ -1083,7 +1088,7 @@ fn run_rule(
                     None => continue,
                 },
             };
-            let fields: Vec<(String, Value)> = {
+            let fields: Vec<(FieldName, Value)> = {
                 let cx = Cx { prog, doc, keys: &s.keys, anns, labels, faults: &s.faults };
                 e.fields
                     .iter()
@@ -1098,7 +1103,16 @@ fn run_rule(
                 label: e.label,
                 start,
                 end,
-                origin: Origin::Rule { rule: r, matched: (ms, me), captures: captures.clone() },
+                // The last emit takes the captures, the others a copy.
+                origin: Origin::Rule {
+                    rule: r,
+                    matched: (ms, me),
+                    captures: if k + 1 == rule.emits.len() {
+                        captures.take().unwrap_or_default()
+                    } else {
+                        captures.clone().unwrap_or_default()
+                    },
+                },
                 fields,
                 priority: rule.priority,
                 keep_all: rule.keep_all,

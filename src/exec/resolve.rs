@@ -7,7 +7,7 @@ use crate::text::Document;
 use std::cmp::Reverse;
 
 /// The order of the candidates: higher priority, longer, earlier, rule defined first, made first.
-type OrderKey = (Reverse<i64>, Reverse<u32>, u32, u32, u32);
+pub(super) type OrderKey = (Reverse<i64>, Reverse<u32>, u32, u32, u32);
 
 /// Resolves the conflicts of one label, if anything changed since last time;
 /// returns the work done (candidates looked at), for the step count.
@@ -34,19 +34,32 @@ pub(super) fn resolve(
         Origin::Rule { rule, .. } => rule.0,
         _ => 0,
     };
-    // The order's keys side by side (sorting ids by keys read through the annotations was most
-    // of the cost of a label with many candidates); the id last makes every key distinct.
-    let mut keyed: Vec<OrderKey> = st
-        .candidates
+    // The candidates in order, kept from the last resolution of this label: only the new ones
+    // are sorted, then merged in (a label read by many rules is resolved again after each).
+    // The keys sit side by side (sorting ids by keys read through the annotations was most of
+    // the cost of a label with many candidates); the id last makes every key distinct.
+    let mut fresh: Vec<OrderKey> = st.candidates[st.ordered..]
         .iter()
-        .filter(|&&i| !anns[i as usize].vetoed)
         .map(|&i| {
             let a = &anns[i as usize];
             (Reverse(a.priority), Reverse(chars(a)), a.start, rule_order(a), i)
         })
         .collect();
-    keyed.sort_unstable();
-    let order: Vec<u32> = keyed.into_iter().map(|k| k.4).collect();
+    st.ordered = st.candidates.len();
+    fresh.sort_unstable();
+    if st.order.is_empty() {
+        st.order = fresh;
+    } else if !fresh.is_empty() {
+        let old = std::mem::take(&mut st.order);
+        st.order.reserve(old.len() + fresh.len());
+        let (mut a, mut b) = (old.into_iter().peekable(), fresh.into_iter().peekable());
+        while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
+            let next = if x <= y { a.next() } else { b.next() };
+            st.order.extend(next);
+        }
+        st.order.extend(a.chain(b));
+    }
+    let order: Vec<u32> = st.order.iter().map(|k| k.4).filter(|&i| !anns[i as usize].vetoed).collect();
     // What kept annotations cover: a few spans compared one by one, or a flag per token when
     // there are many (a flag per token for every label of every document costs more than it saves).
     let blocking = order.iter().filter(|&&id| !anns[id as usize].keep_all).count();

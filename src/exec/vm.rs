@@ -43,7 +43,7 @@
 
 use super::{constraints_hold, test_id, Cx};
 use crate::check::hir::LabelId;
-use crate::compile::{Inst, NO_SLOT};
+use crate::compile::{FirstSteps, Inst, NO_SLOT};
 use rustc_hash::FxHashMap;
 
 const ACTIVE: u32 = u32::MAX;
@@ -81,11 +81,13 @@ impl Threads {
 
 /// One bit per (instruction, position) pair of a unit; the words set are
 /// remembered so that clearing costs what setting did.
+/// The bits are laid out position by position (`col × insts + pc`), so that the pairs of one
+/// position, cleared after each match, are one run of words.
 #[derive(Default)]
 struct Visited {
     bits: Vec<u64>,
     touched: Vec<u32>,
-    width: usize,
+    insts: usize,
 }
 
 impl Visited {
@@ -98,13 +100,13 @@ impl Visited {
         if self.bits.len() < words {
             self.bits.resize(words, 0);
         }
-        self.width = width;
+        self.insts = insts;
     }
 
     /// Marks a pair; false when it was marked already.
     #[inline]
     fn insert(&mut self, pc: u32, col: u32) -> bool {
-        let bit = pc as usize * self.width + col as usize;
+        let bit = col as usize * self.insts + pc as usize;
         let word = &mut self.bits[bit / 64];
         let mask = 1 << (bit % 64);
         if *word & mask != 0 {
@@ -117,10 +119,16 @@ impl Visited {
         true
     }
 
-    fn clear_column(&mut self, insts: usize, col: u32) {
-        for pc in 0..insts {
-            let bit = pc * self.width + col as usize;
-            self.bits[bit / 64] &= !(1 << (bit % 64));
+    /// Unmarks every pair at position `col`.
+    fn clear_column(&mut self, col: u32) {
+        let (from, to) = (col as usize * self.insts, (col as usize + 1) * self.insts);
+        let (first, last) = (from / 64, (to - 1) / 64);
+        for w in first..=last {
+            // The bits of this word that lie in [from, to).
+            let lo = if w == first { from % 64 } else { 0 };
+            let hi = if w == last { (to - 1) % 64 } else { 63 };
+            let mask = (u64::MAX >> (63 - hi)) & (u64::MAX << lo);
+            self.bits[w] &= !mask;
         }
     }
 }
@@ -413,7 +421,7 @@ fn backtrack(
                         out.push(full.into_owned());
                         // The accepted path ends at `me`: its pairs there may be reached again.
                         if me > ms {
-                            vm.visited.clear_column(insts.len(), me - lo);
+                            vm.visited.clear_column(me - lo);
                         }
                         let resume = me.max(ms + 1);
                         si += starts[si..].partition_point(|&c| c < resume);
@@ -578,6 +586,9 @@ fn context_holds(
         let at = if context.reverse { pos.checked_sub(1).filter(|&p| p >= bounds.0) } else { Some(pos) };
         return at.is_some_and(|p| p < bounds.1 && test_id(cx, t, p as usize));
     }
+    if context.first.as_ref().is_some_and(|f| !may_start(cx, f, pos, bounds, context.reverse)) {
+        return false;
+    }
     memo.enter(bounds);
     if let Some(&v) = memo.answers.get(&(ctx, pos)) {
         return v;
@@ -605,6 +616,16 @@ fn context_holds(
     *sub = Some(vm);
     memo.answers.insert((ctx, pos), v);
     v
+}
+
+/// Whether a program whose first element is one of `first` can take a step from `pos`: a
+/// token there passes one of the tests, or an annotation of one of the labels starts there
+/// (ends there, right to left). When not, it cannot match, and is not run.
+fn may_start(cx: &Cx, first: &FirstSteps, pos: u32, bounds: (u32, u32), reverse: bool) -> bool {
+    let token =
+        if reverse { pos.checked_sub(1).filter(|&p| p >= bounds.0) } else { Some(pos).filter(|&p| p < bounds.1) };
+    token.is_some_and(|p| first.tests.iter().any(|&t| test_id(cx, t, p as usize)))
+        || first.labels.iter().any(|&l| annotations_at(cx, l, NO_SLOT, pos, bounds, reverse).next().is_some())
 }
 
 /// Runs a context sub-program anchored at `pos`.
