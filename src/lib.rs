@@ -36,6 +36,7 @@ pub mod compile;
 pub mod diag;
 pub mod eval;
 pub mod exec;
+pub mod html;
 pub mod output;
 pub mod snapshot;
 pub mod source;

@@ -40,6 +40,8 @@ pub enum Layout {
     Text,
     /// One JSON line per document (filter mode).
     PerDocument,
+    /// One JSON object per document, for the HTML page (`trawl::html`).
+    Html,
 }
 
 /// How `--stats` is printed.
@@ -239,6 +241,11 @@ fn process(cfg: &Config, job: Job, scratch: &mut exec::Scratch, send: &mut dyn F
         (id, text, anchor) = (doc.id, doc.text, doc.anchor);
     }
     let failure = |kind: &str, msg: &str| -> Vec<u8> {
+        if cfg.layout == Layout::Html {
+            let mut out = vec![];
+            trawl::html::error_json(&id, kind, msg, &mut out);
+            return out;
+        }
         let rec = match cfg.layout {
             Layout::PerDocument => {
                 serde_json::json!({"v": SCHEMA_VERSION, "id": id, "error": {"kind": kind, "message": msg}})
@@ -272,17 +279,19 @@ fn process(cfg: &Config, job: Job, scratch: &mut exec::Scratch, send: &mut dyn F
         line_breaks: cfg.line_breaks,
         piece_bytes: cfg.piece_bytes,
     };
-    let whole = cfg.layout == Layout::PerDocument;
+    let whole = matches!(cfg.layout, Layout::PerDocument | Layout::Html);
     let mut out: Vec<u8> = Vec::new();
     let mut labels: BTreeMap<String, u64> = BTreeMap::new();
     let mut done_to = 0usize;
     let mut records = 0usize;
     let mut open = true;
-    if whole {
-        out.extend_from_slice(
+    match cfg.layout {
+        Layout::PerDocument => out.extend_from_slice(
             format!("{{\"v\":{SCHEMA_VERSION},\"id\":{},\"records\":[", serde_json::Value::from(id.as_str()))
                 .as_bytes(),
-        );
+        ),
+        Layout::Html => trawl::html::open_document(&id, &text, &mut out),
+        _ => {}
     }
     // Records are serialized one at a time, so a large document costs a piece's annotations
     // and a part of its output text, not a JSON tree per record.
@@ -307,6 +316,7 @@ fn process(cfg: &Config, job: Job, scratch: &mut exec::Scratch, send: &mut dyn F
                         }
                         output::RecordView::new(prog, doc, a, cfg.unit, None).write_json(&mut out);
                     }
+                    Layout::Html => trawl::html::record(prog, doc, a, records == 0, &mut out),
                 }
                 records += 1;
                 match labels.get_mut(view.label()) {
@@ -327,8 +337,10 @@ fn process(cfg: &Config, job: Job, scratch: &mut exec::Scratch, send: &mut dyn F
     }
     let mut done = match res {
         Ok(Ok(())) => {
-            if whole {
-                out.extend_from_slice(b"]}\n");
+            match cfg.layout {
+                Layout::PerDocument => out.extend_from_slice(b"]}\n"),
+                Layout::Html => trawl::html::close_document(&mut out),
+                _ => {}
             }
             Done { labels, ..last(out, false, bytes) }
         }

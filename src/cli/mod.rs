@@ -313,6 +313,8 @@ enum Format {
     Jsonl,
     /// One readable line per annotation.
     Text,
+    /// One self-contained HTML page: the texts with their records highlighted.
+    Html,
 }
 
 pub fn main() -> ExitCode {
@@ -852,6 +854,7 @@ fn extract(args: ExtractArgs) -> ExitCode {
             (true, _) => batch::Layout::PerDocument,
             (false, Format::Jsonl) => batch::Layout::Jsonl,
             (false, Format::Text) => batch::Layout::Text,
+            (false, Format::Html) => batch::Layout::Html,
         },
         threads: args
             .threads
@@ -867,10 +870,21 @@ fn extract(args: ExtractArgs) -> ExitCode {
         line_breaks: args.line_breaks.into(),
         piece_bytes: args.piece_bytes as usize,
     };
+    let html = args.format == Format::Html;
+    if html {
+        if let Err(e) = sink.write_all(trawl::html::HEAD.as_bytes()) {
+            return write_failed(e);
+        }
+    }
     let totals = match batch::run(&cfg, &mut sink) {
         Ok(t) => t,
         Err(e) => return write_failed(e),
     };
+    if html {
+        if let Err(e) = sink.write_all(trawl::html::TAIL.as_bytes()).and_then(|()| sink.flush()) {
+            return write_failed(e);
+        }
+    }
     if let Some(code) = shutdown::interrupted() {
         return ExitCode::from(code);
     }
