@@ -529,3 +529,51 @@ fn the_readme_user_pack_is_the_tested_fixture() {
         assert!(fixture.contains(head), "the fixture has `{head}`");
     }
 }
+
+/// `trawl explain`: one fixture a question (`tests/fixtures/explain/*.args`, an argument a
+/// line), its answer a snapshot. Together they give every reason an attempt can stop for.
+#[test]
+fn explain_answers_why_a_rule_did_or_did_not_match() {
+    insta::glob!("fixtures/explain/*.args", |path| {
+        let args = std::fs::read_to_string(path).expect("args");
+        let mut argv = vec!["explain"];
+        argv.extend(args.lines());
+        let (code, out, err) = trawl(&argv);
+        assert_eq!(code, 0, "{err}");
+        insta::assert_snapshot!(out);
+    });
+}
+
+#[test]
+fn explain_json_has_the_same_answers() {
+    let (code, out, err) = trawl(&[
+        "explain",
+        "person_with_title",
+        "tests/corpus/japan-france-talks.txt",
+        "--span",
+        "their French counterparts",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let attempt =
+        v[0]["attempts"].as_array().and_then(|a| a.iter().find(|x| x["at"]["text"] == "French")).expect("French");
+    assert_eq!(
+        attempt["outcome"],
+        "title:Title failed at \"counterparts\": the lexicon Title has no entry that starts here"
+    );
+    assert_eq!(attempt["matched"][0][1]["text"], "French");
+    assert_eq!(v[0]["matches"].as_array().map(Vec::len), Some(4));
+}
+
+#[test]
+fn explain_refuses_an_unknown_rule_and_a_missing_span() {
+    let seed = "tests/corpus/japan-france-talks.txt";
+    let (code, _, err) = trawl(&["explain", "no_such_rule", seed]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no rule is named `no_such_rule`"), "{err}");
+    let (code, _, err) = trawl(&["explain", "person_with_title", seed, "--span", "not in the text"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("does not occur"), "{err}");
+}

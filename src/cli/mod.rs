@@ -6,6 +6,7 @@
 
 mod batch;
 mod eval;
+mod explain;
 mod inputs;
 mod shutdown;
 
@@ -70,6 +71,9 @@ enum Command {
         #[arg(long, value_enum, default_value = "auto")]
         line_breaks: LineBreaksArg,
     },
+    /// Why a rule matched, or did not, at a place of a text: each attempt, what matched, and the
+    /// element that stopped it; for matches, whether they reached the output.
+    Explain(explain::ExplainArgs),
     /// Print a stage's representation of rule files (for debugging rules).
     Dump {
         /// What to print.
@@ -335,6 +339,7 @@ pub fn main() -> ExitCode {
         Command::Eval(args) => eval::eval(args),
         Command::Dump { stage, rules } => dump(stage, &rules),
         Command::Tokens { inputs, format, offsets, line_breaks } => tokens(&inputs, format, offsets, line_breaks),
+        Command::Explain(args) => explain::run(args),
     }
 }
 
@@ -563,14 +568,17 @@ fn stored_keys(dir: &Path) -> Vec<String> {
     keys
 }
 
+/// The anchor date and the rules a command takes, or the exit code of the first that is wrong.
+fn anchor_and_rules(anchor: &Option<String>, rules: &[PathBuf]) -> Result<(Option<Date>, Rules), ExitCode> {
+    let anchor = parse_anchor(anchor)?;
+    let rules = load_rules(rules).map_err(|e| report(&e))?;
+    Ok((anchor, rules))
+}
+
 fn snapshot(args: SnapshotArgs) -> ExitCode {
-    let anchor = match parse_anchor(&args.anchor_date) {
-        Ok(a) => a,
+    let (anchor, rules) = match anchor_and_rules(&args.anchor_date, &args.rules) {
+        Ok(x) => x,
         Err(code) => return code,
-    };
-    let rules = match load_rules(&args.rules) {
-        Ok(r) => r,
-        Err(e) => return report(&e),
     };
     let docs = match inputs::collect(&args.inputs, &[], &[], inputs::Walk::default()) {
         Ok(d) => d,

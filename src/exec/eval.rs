@@ -173,18 +173,21 @@ pub(crate) fn constraints_hold(cx: &Cx, ann: u32, table: u32) -> bool {
         return true;
     }
     let a = &cx.anns[ann as usize];
-    cx.prog.constraints[table as usize].iter().all(|(field, test)| {
-        let v = field_value(cx, a, field);
-        match test {
-            None => v != Value::Null,
-            Some((op, lit)) => match (lit, &v) {
-                (_, Value::Null) => *op == CmpOp::Ne,
-                (Literal::Num(n), other) => number_of(cx, other).is_some_and(|x| compare(*op, &x, n)),
-                (Literal::Str(s), other) => cmp_str(*op, &text_of(cx, other), s),
-                (Literal::Bool(b), other) => compare(*op, &other.truthy(), b),
-            },
-        }
-    })
+    cx.prog.constraints[table as usize].iter().all(|(field, test)| constraint_holds(cx, a, field, test))
+}
+
+/// Whether one field constraint holds on an annotation: the field is present, or compares so.
+pub(crate) fn constraint_holds(cx: &Cx, a: &Annotation, field: &str, test: &Option<(CmpOp, Literal)>) -> bool {
+    let v = field_value(cx, a, field);
+    match test {
+        None => v != Value::Null,
+        Some((op, lit)) => match (lit, &v) {
+            (_, Value::Null) => *op == CmpOp::Ne,
+            (Literal::Num(n), other) => number_of(cx, other).is_some_and(|x| compare(*op, &x, n)),
+            (Literal::Str(s), other) => cmp_str(*op, &text_of(cx, other), s),
+            (Literal::Bool(b), other) => compare(*op, &other.truthy(), b),
+        },
+    }
 }
 
 /// A field (or lexicon feature) of an annotation.

@@ -22,6 +22,7 @@
 
 mod derive;
 mod eval;
+pub mod explain;
 mod number;
 mod resolve;
 pub mod time;

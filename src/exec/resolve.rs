@@ -110,3 +110,24 @@ pub(super) fn resolve(
     st.kept = kept;
     st.candidates.len() as u64
 }
+
+/// Which criterion of the order above puts `w` before `a`: `priority`, `longer`, `earlier`,
+/// `rule defined first` or `made first`.
+pub(super) fn why_first(doc: &Document, w: &Annotation, a: &Annotation) -> &'static str {
+    let chars = |a: &Annotation| doc.tokens[a.end as usize - 1].char_end - doc.tokens[a.start as usize].char_start;
+    let rule_order = |a: &Annotation| match a.origin {
+        Origin::Rule { rule, .. } => rule.0,
+        _ => 0,
+    };
+    if w.priority != a.priority {
+        "priority"
+    } else if chars(w) != chars(a) {
+        "longer"
+    } else if w.start != a.start {
+        "earlier"
+    } else if rule_order(w) != rule_order(a) {
+        "rule defined first"
+    } else {
+        "made first"
+    }
+}
