@@ -24,6 +24,8 @@
 //!   be computed (an unbound optional capture) are left out.
 //! - `rule`, `source`: provenance: the rule's name and `file:line`.
 //! - `captures`: every capture the match bound, as spans.
+//! - `internal`: `true` on a record of an internal label (`_Name`, or a label its pack does not
+//!   export), written only with `trawl extract --internal`; absent otherwise.
 //!
 //! A document that could not be processed gives one error record instead:
 //! `{"v":1,"doc":"...","error":{"kind":"...","message":"..."}}` with `kind`
@@ -322,6 +324,9 @@ impl Serialize for RecordView<'_> {
             m.serialize_entry("doc", id)?;
         }
         m.serialize_entry("label", self.label())?;
+        if !prog.set.labels[a.label.0 as usize].output {
+            m.serialize_entry("internal", &true)?;
+        }
         m.serialize_entry("start", &start)?;
         m.serialize_entry("end", &end)?;
         m.serialize_entry("text", span_text(doc, a.start, a.end))?;

@@ -577,3 +577,15 @@ fn explain_refuses_an_unknown_rule_and_a_missing_span() {
     assert_eq!(code, 2);
     assert!(err.contains("does not occur"), "{err}");
 }
+
+#[test]
+fn extract_internal_adds_the_internal_labels_records_marked_as_such() {
+    let seed = "tests/corpus/japan-france-talks.txt";
+    let (_, plain, _) = trawl(&["extract", "--anchor-date", "2023-05-01", seed]);
+    let (code, with, err) = trawl(&["extract", "--anchor-date", "2023-05-01", "--internal", seed]);
+    assert_eq!(code, 0, "{err}");
+    let (internal, public): (Vec<&str>, Vec<&str>) = with.lines().partition(|l| l.contains("\"internal\":true"));
+    assert_eq!(public, plain.lines().collect::<Vec<_>>(), "the other records are the same");
+    assert!(!internal.is_empty());
+    assert!(internal.iter().all(|l| l.contains("\"label\":\"_")), "{internal:?}");
+}

@@ -83,6 +83,8 @@ pub struct Config<'r> {
     pub line_breaks: trawl::text::LineBreaks,
     /// Longer documents are extracted in pieces of about this size.
     pub piece_bytes: usize,
+    /// Write the records of internal labels too (`--internal`).
+    pub internal: bool,
 }
 
 /// What a run shares with whoever may stop it (a signal handler, or its own
@@ -298,7 +300,7 @@ fn process(cfg: &Config, job: Job, scratch: &mut exec::Scratch, send: &mut dyn F
     let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let prog = &cfg.rules.program;
         exec::extract_text(prog, &text, &opts, scratch, |(_, end), doc, ex| {
-            for &a in &ex.output {
+            for &a in if cfg.internal { &ex.kept } else { &ex.output } {
                 let a = &ex.annotations[a as usize];
                 let view = output::RecordView::new(prog, doc, a, cfg.unit, Some(&id));
                 match cfg.layout {

@@ -254,6 +254,10 @@ struct ExtractArgs {
     /// JSON Lines: the field with the document's date, its anchor for relative dates.
     #[arg(long, value_name = "FIELD")]
     anchor_field: Option<String>,
+    /// Also write the records of internal labels (`_Name`, and labels no pack exports), each
+    /// with `"internal":true`: what later rules read, to see why they did what they did.
+    #[arg(long)]
+    internal: bool,
     /// Filter mode: exactly one output line per input document (JSON Lines input). A document
     /// that fails gets its error on its own line and the exit code stays 0 (see --fail-on-error).
     #[arg(long)]
@@ -877,6 +881,7 @@ fn extract(args: ExtractArgs) -> ExitCode {
         limits: trawl::Limits { max_steps: args.max_steps, timeout, ..trawl::Limits::default() },
         line_breaks: args.line_breaks.into(),
         piece_bytes: args.piece_bytes as usize,
+        internal: args.internal,
     };
     let html = args.format == Format::Html;
     if html {
