@@ -156,14 +156,14 @@ fn test_reports_failures_as_diffs() {
     insta::assert_snapshot!("test_human", out);
     let (_, out) = report("github");
     insta::assert_snapshot!("test_github", out);
-    // One annotation per failing example (4), each at the rule file's example line.
+    // One annotation per failing example (5), each at the rule file's example line.
     assert_eq!(
         out.lines().filter(|l| l.starts_with("::error file=tests/fixtures/test/failing.trawl,line=")).count(),
-        4
+        5
     );
     let (_, out) = report("json");
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
-    assert_eq!(v["summary"], serde_json::json!({"passed": 1, "failed": 4, "todo": 1, "todo_passing": 1}));
+    assert_eq!(v["summary"], serde_json::json!({"passed": 1, "failed": 5, "todo": 1, "todo_passing": 1}));
 }
 
 #[test]
@@ -171,8 +171,8 @@ fn test_junit_is_valid_xml_with_a_case_per_example() {
     let (_, out) = report("junit");
     let doc = roxmltree::Document::parse(&out).expect("valid XML");
     let cases: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("testcase")).collect();
-    assert_eq!(cases.len(), 7);
-    assert_eq!(cases.iter().filter(|c| c.children().any(|x| x.has_tag_name("failure"))).count(), 4);
+    assert_eq!(cases.len(), 8);
+    assert_eq!(cases.iter().filter(|c| c.children().any(|x| x.has_tag_name("failure"))).count(), 5);
     assert_eq!(cases.iter().filter(|c| c.children().any(|x| x.has_tag_name("skipped"))).count(), 2);
     insta::assert_snapshot!("test_junit", out);
 }
@@ -588,4 +588,13 @@ fn extract_internal_adds_the_internal_labels_records_marked_as_such() {
     assert_eq!(public, plain.lines().collect::<Vec<_>>(), "the other records are the same");
     assert!(!internal.is_empty());
     assert!(internal.iter().all(|l| l.contains("\"label\":\"_")), "{internal:?}");
+}
+
+#[test]
+fn test_explain_says_why_each_failing_example_failed() {
+    let (code, out, _) = trawl(&["test", "--explain", "--color", "never", "tests/fixtures/test/failing.trawl"]);
+    assert_eq!(code, 1);
+    let why = out.split("\nwhy tests/fixtures/test/failing.trawl:26: title_only").nth(1).expect("title_only explained");
+    assert!(why.contains("lost a conflict to Person \"President Macron\" of rule `person` (longer)"), "{why}");
+    assert_eq!(out.matches("\nwhy tests/fixtures/test/failing.trawl:").count(), 5, "one per failing example");
 }

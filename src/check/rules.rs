@@ -128,6 +128,7 @@ impl<'f, 'a> Checker<'f, 'a> {
             }
             emits.push(Emit { label, at, fields });
         }
+        self.check_examples(&examples, &emits, &vetoes);
         Some(Rule {
             pack: self.pack_of(r.name.span.file),
             name: r.name.name.clone(),
@@ -485,5 +486,49 @@ fn one_token_test(p: &ast::Pattern) -> Option<ast::TokenTest> {
             Some(ast::TokenTest::Name(name.clone()))
         }
         _ => None,
+    }
+}
+
+impl Checker<'_, '_> {
+    /// An example that names a label the rule never emits (nor vetoes), or a field none of its
+    /// emits of that label gives, can never pass: an error now, not a failure at test time.
+    fn check_examples(&mut self, examples: &[ast::Example], emits: &[Emit], vetoes: &[LabelId]) {
+        let bare = |name: &str| name.rsplit("::").next().unwrap_or(name).to_string();
+        for ex in examples {
+            for e in &ex.expects {
+                let want = bare(&e.label.name);
+                let label_of = |l: LabelId| bare(&self.labels[l.0 as usize].name);
+                let mine: Vec<&Emit> = emits.iter().filter(|m| label_of(m.label) == want).collect();
+                if mine.is_empty() && !vetoes.iter().any(|&v| label_of(v) == want) {
+                    let mut names: Vec<String> =
+                        emits.iter().map(|m| label_of(m.label)).chain(vetoes.iter().map(|&v| label_of(v))).collect();
+                    names.dedup();
+                    let d =
+                        self.err(e.label.span, format!("the rule never emits `{want}`, so this example cannot pass"));
+                    d.hints.push(if names.is_empty() {
+                        "the rule emits nothing".into()
+                    } else {
+                        format!("it emits {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "))
+                    });
+                    continue;
+                }
+                for (f, _) in &e.fields {
+                    if !mine.is_empty() && !mine.iter().any(|m| m.fields.iter().any(|(k, _)| **k == *f.name)) {
+                        let d = self.err(
+                            f.span,
+                            format!("the rule gives `{want}` no field `{}`, so this example cannot pass", f.name),
+                        );
+                        let mut given: Vec<String> =
+                            mine.iter().flat_map(|m| m.fields.iter().map(|(k, _)| format!("`{k}`"))).collect();
+                        given.dedup();
+                        d.hints.push(if given.is_empty() {
+                            format!("its `{want}` has no fields")
+                        } else {
+                            format!("its fields are {}", given.join(", "))
+                        });
+                    }
+                }
+            }
+        }
     }
 }

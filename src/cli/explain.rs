@@ -187,3 +187,41 @@ fn label_report(
     }
     o
 }
+
+/// `trawl test --explain`: for each failing example, the rule's attempts in its text, around
+/// the first record it misses (the whole example when it misses none).
+pub(super) fn failing_examples(rules: &trawl::Rules, outcomes: &[trawl::testing::Outcome]) -> String {
+    use trawl::testing::{Problem, Status};
+    let prog = &rules.program;
+    let mut o = String::new();
+    for out in outcomes {
+        let Status::Fail(problems) = &out.status else { continue };
+        let Some(r) = prog
+            .set
+            .rules
+            .iter()
+            .position(|x| x.name == out.rule && prog.set.sources.location(x.span).starts_with(&out.file))
+        else {
+            continue;
+        };
+        let doc = trawl::text::Document::new(&out.text);
+        let mut scratch = exec::Scratch::new();
+        let Ok(ex) = exec::extract(prog, &doc, &Options::default(), &mut scratch) else { continue };
+        let missing = problems.iter().find_map(|p| match p {
+            Problem::Missing { text, .. } | Problem::Span { expected: text, .. } => out.text.find(text.as_str()),
+            _ => None,
+        });
+        let range = match missing {
+            Some(b) => {
+                let c = out.text[..b].chars().count() as u32;
+                let first = doc.tokens.iter().position(|t| t.char_end > c).unwrap_or(0) as u32;
+                (first, first + 1)
+            }
+            None => (0, doc.tokens.len() as u32),
+        };
+        let e = exec::explain::explain(prog, &doc, &ex, &scratch, RuleId(r as u32), range);
+        o.push_str(&format!("\nwhy {}: {} {:?}\n", out.location(), out.rule, out.text));
+        o.push_str(&e.human());
+    }
+    o
+}

@@ -96,6 +96,9 @@ struct TestArgs {
     /// Also list passing examples.
     #[arg(long, short = 'v')]
     verbose: bool,
+    /// After the report, `trawl explain` for each failing example: the rule's attempts in it.
+    #[arg(long)]
+    explain: bool,
 }
 
 #[derive(clap::Args)]
@@ -465,6 +468,7 @@ fn test(args: TestArgs) -> ExitCode {
     let several = packs.len() > 1 || discovered;
     let mut outcomes = vec![];
     let mut text = String::new();
+    let mut explained = String::new();
     for pack in &packs {
         let rules = match load_rules(pack) {
             Ok(r) => r,
@@ -479,6 +483,9 @@ fn test(args: TestArgs) -> ExitCode {
         if several && args.format == ReportFormat::Human {
             text.push_str(&format!("pack {}:\n", pack[0].display()));
             text.push_str(&report::human(&mine, args.color.style(), args.verbose));
+        }
+        if args.explain && args.format == ReportFormat::Human {
+            explained.push_str(&explain::failing_examples(&rules, &mine));
         }
         outcomes.extend(mine);
     }
@@ -499,7 +506,9 @@ fn test(args: TestArgs) -> ExitCode {
         ReportFormat::Github => report::github(&outcomes),
     };
     let mut out = io::stdout().lock();
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+    if let Err(e) =
+        out.write_all(text.as_bytes()).and_then(|_| out.write_all(explained.as_bytes())).and_then(|_| out.flush())
+    {
         return write_failed(e);
     }
     if outcomes.iter().any(|o| o.failed()) {

@@ -35,6 +35,18 @@ pub enum Problem {
         text: String,
         /// Expected fields, rendered.
         fields: Vec<(String, String)>,
+        /// Another rule's record of that label over that text, or over part of it, when there is
+        /// one in the output: the rule and the text (it may have won the conflict).
+        elsewhere: Option<(String, String)>,
+    },
+    /// Emitted with the label, over other text than expected.
+    Span {
+        /// The label.
+        label: String,
+        /// The text the example gives.
+        expected: String,
+        /// The text the rule's annotation covers.
+        actual: String,
     },
     /// Emitted, not expected.
     Unexpected {
@@ -153,8 +165,8 @@ pub fn run_examples(rules: &Rules) -> Vec<Outcome> {
             let both = rule_records(rules, ri as u32, &ex.text.value, &mut scratch)
                 .and_then(|a| Ok((a, rule_records(rules, ri as u32, &shifted_text, &mut scratch)?)));
             let problems = match both {
-                Ok((actual, shifted)) => {
-                    let mut problems = compare(ex, &actual);
+                Ok(((actual, others), (shifted, _))) => {
+                    let mut problems = compare(ex, &actual, &others);
                     let n = SHIFT_PREFIX.chars().count();
                     let moved: Vec<Record> = actual.iter().map(|r| shift(r, n)).collect();
                     if shifted != moved {
@@ -184,10 +196,26 @@ pub fn run_examples(rules: &Rules) -> Vec<Outcome> {
     out
 }
 
-/// What one rule emits (and vetoes) in a text, after conflict resolution.
-fn rule_records(rules: &Rules, rule: u32, text: &str, scratch: &mut exec::Scratch) -> Result<Vec<Record>, Exceeded> {
+/// What one rule emits (and vetoes) in a text, after conflict resolution; and the other rules'
+/// records kept there, for a missing record's note.
+fn rule_records(
+    rules: &Rules,
+    rule: u32,
+    text: &str,
+    scratch: &mut exec::Scratch,
+) -> Result<(Vec<Record>, Vec<Record>), Exceeded> {
     let doc = Document::new(text);
     let ex = exec::extract(&rules.program, &doc, &Options::default(), scratch)?;
+    let others: Vec<u32> = ex
+        .kept
+        .iter()
+        .copied()
+        .filter(|&id| !matches!(ex.annotations[id as usize].origin, Origin::Rule { rule: r, .. } if r.0 == rule))
+        .collect();
+    let others = others
+        .iter()
+        .map(|&id| output::record(&rules.program, &doc, &ex.annotations[id as usize], OffsetUnit::Chars))
+        .collect();
     let mine: Vec<u32> = ex
         .kept
         .iter()
@@ -203,7 +231,7 @@ fn rule_records(rules: &Rules, rule: u32, text: &str, scratch: &mut exec::Scratc
     let only = Extraction { annotations: ex.annotations, output: mine, kept: vec![], vetoes: vec![] };
     let mut records = output::records(&rules.program, &doc, &only, OffsetUnit::Chars);
     records.extend(vetoed);
-    Ok(records)
+    Ok((records, others))
 }
 
 fn shift(r: &Record, n: usize) -> Record {
@@ -281,8 +309,9 @@ fn bare(name: &str) -> &str {
     name.rsplit("::").next().unwrap_or(name)
 }
 
-/// Compares what the rule emitted with what the example states.
-fn compare(ex: &Example, actual: &[Record]) -> Vec<Problem> {
+/// Compares what the rule emitted with what the example states (`others`: what other rules
+/// left in the output there, for the notes on missing records).
+fn compare(ex: &Example, actual: &[Record], others: &[Record]) -> Vec<Problem> {
     if ex.counter {
         return actual.iter().map(unexpected).collect();
     }
@@ -292,7 +321,12 @@ fn compare(ex: &Example, actual: &[Record]) -> Vec<Problem> {
     if ex.expects.is_empty() {
         match actual.iter().position(|r| r.text == whole) {
             Some(i) => used[i] = true,
-            None => problems.push(Problem::Missing { label: "(any label)".into(), text: whole.into(), fields: vec![] }),
+            None => problems.push(Problem::Missing {
+                label: "(any label)".into(),
+                text: whole.into(),
+                fields: vec![],
+                elsewhere: None,
+            }),
         }
     }
     for e in &ex.expects {
@@ -300,8 +334,32 @@ fn compare(ex: &Example, actual: &[Record]) -> Vec<Problem> {
         let found =
             (0..actual.len()).find(|&i| !used[i] && actual[i].label == bare(&e.label.name) && actual[i].text == span);
         let Some(i) = found else {
+            let label = bare(&e.label.name);
+            // The rule's own annotation of that label over other text: the span differs.
+            let near = (0..actual.len()).find(|&i| {
+                !used[i]
+                    && actual[i].label == label
+                    && (actual[i].text.contains(span) || span.contains(&actual[i].text))
+            });
+            if let Some(i) = near {
+                used[i] = true;
+                problems.push(Problem::Span {
+                    label: label.into(),
+                    expected: span.into(),
+                    actual: actual[i].text.clone(),
+                });
+                continue;
+            }
             let fields = e.fields.iter().map(|(k, v)| (k.name.clone(), expect_shown(v))).collect();
-            problems.push(Problem::Missing { label: e.label.name.clone(), text: span.into(), fields });
+            let by_rule = |r: &Record| (r.rule.clone(), r.text.clone());
+            let elsewhere = others
+                .iter()
+                .find(|r| r.label == label && r.text == span)
+                .or_else(|| {
+                    others.iter().find(|r| r.label == label && (r.text.contains(span) || span.contains(&r.text)))
+                })
+                .map(by_rule);
+            problems.push(Problem::Missing { label: e.label.name.clone(), text: span.into(), fields, elsewhere });
             continue;
         };
         used[i] = true;

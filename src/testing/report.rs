@@ -52,8 +52,16 @@ pub fn problem_lines(problems: &[Problem], style: Style) -> Vec<String> {
     problems
         .iter()
         .map(|p| match p {
-            Problem::Missing { label, text, fields } => {
-                style.red(&format!("- {label} {text:?}{}    (expected, not emitted)", fields_text(fields)))
+            Problem::Missing { label, text, fields, elsewhere } => {
+                let note = match elsewhere {
+                    Some((rule, t)) if t == text => format!("emitted by rule {rule}"),
+                    Some((rule, t)) => format!("the output has {label} {t:?} from rule {rule}"),
+                    None => "expected, not emitted".into(),
+                };
+                style.red(&format!("- {label} {text:?}{}    ({note})", fields_text(fields)))
+            }
+            Problem::Span { label, expected, actual } => {
+                style.yellow(&format!("~ {label}: span differs: expected {expected:?}, emitted {actual:?}"))
             }
             Problem::Unexpected { label, text, fields } => {
                 style.green(&format!("+ {label} {text:?}{}    (emitted, not expected)", fields_text(fields)))
