@@ -67,6 +67,73 @@ pub fn has_errors(diags: &[Diagnostic]) -> bool {
     diags.iter().any(|d| d.severity == Severity::Error)
 }
 
+/// Where a diagnostic is: its file, line and column (1-based, columns in characters), if it
+/// has a place.
+fn place(sources: &SourceMap, d: &Diagnostic) -> Option<(String, usize, usize)> {
+    let span = d.span?;
+    let f = sources.get(span.file);
+    let (line, col) = f.line_col(span.start);
+    Some((f.name.clone(), line, col))
+}
+
+fn severity_word(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+/// One line per diagnostic, `path:line:col: severity: message` (what editors and reviewdog
+/// read); hints follow the message after ` (` … `)`.
+pub fn render_short(sources: &SourceMap, diags: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in diags {
+        let at = place(sources, d).map_or_else(|| "trawl".to_string(), |(f, l, c)| format!("{f}:{l}:{c}"));
+        let hints = if d.hints.is_empty() { String::new() } else { format!(" ({})", d.hints.join("; ")) };
+        out.push_str(&format!("{at}: {}: {}{hints}\n", severity_word(d.severity), d.message));
+    }
+    out
+}
+
+/// GitHub Actions workflow commands: an annotation per diagnostic at its file and line.
+pub fn render_github(sources: &SourceMap, diags: &[Diagnostic]) -> String {
+    let esc = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let mut out = String::new();
+    for d in diags {
+        let mut msg = d.message.clone();
+        for h in &d.hints {
+            msg.push_str(&format!("\nhelp: {h}"));
+        }
+        let at = place(sources, d).map_or(String::new(), |(f, l, c)| format!(" file={f},line={l},col={c}"));
+        out.push_str(&format!("::{}{at}::{}\n", severity_word(d.severity), esc(&msg)));
+    }
+    out
+}
+
+/// The diagnostics as JSON values: file, line, column, severity, message, hints, notes.
+pub fn to_json(sources: &SourceMap, diags: &[Diagnostic]) -> Vec<serde_json::Value> {
+    diags
+        .iter()
+        .map(|d| {
+            let (file, line, column) =
+                place(sources, d).map_or((None, None, None), |(f, l, c)| (Some(f), Some(l), Some(c)));
+            let notes: Vec<serde_json::Value> = d
+                .labels
+                .iter()
+                .map(|(span, note)| {
+                    let f = sources.get(span.file);
+                    let (line, column) = f.line_col(span.start);
+                    serde_json::json!({"file": f.name, "line": line, "column": column, "note": note})
+                })
+                .collect();
+            serde_json::json!({
+                "file": file, "line": line, "column": column, "severity": severity_word(d.severity),
+                "message": d.message, "hints": d.hints, "notes": notes,
+            })
+        })
+        .collect()
+}
+
 /// Renders diagnostics as plain text (no colour), rustc style.
 pub fn render(sources: &SourceMap, diags: &[Diagnostic]) -> String {
     let mut out = String::new();

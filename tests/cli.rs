@@ -114,9 +114,18 @@ fn check_and_dump_valid_rules() {
     let (code, _, err) = trawl(&["check", "rules/news"]);
     assert_eq!(code, 0, "{err}");
     assert!(err.starts_with("ok: "), "{err}");
-    let (code, out, _) = trawl(&["dump", "ast", "tests/fixtures/syntax/ok/items.trawl"]);
+    // `dump ast` loads what the other commands load: the bundled pack without paths, a folder's
+    // files and the packs they use; a file whose import is absent is shown, then the error.
+    let (code, out, err) = trawl(&["dump", "ast", "tests/fixtures/syntax/ok/items.trawl"]);
+    assert_eq!(code, 2);
+    assert!(out.starts_with("# tests/fixtures/syntax/ok/items.trawl\n(import \"common.trawl\")"), "{out}");
+    assert!(err.contains("cannot read rule file"), "{err}");
+    let (code, out, _) = trawl(&["dump", "ast"]);
     assert_eq!(code, 0);
-    assert!(out.starts_with("(import \"common.trawl\")"));
+    assert!(out.starts_with("# rules/news/news.trawl\n"), "{}", &out[..80.min(out.len())]);
+    let (code, out, _) = trawl(&["dump", "ast", "tests/fixtures/packs/republican"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("(use news/dates)") && out.contains("# bundled:/rules/news/dates/dates.trawl\n"), "{out}");
     let (code, out, _) = trawl(&["dump", "program"]);
     assert_eq!(code, 0);
     assert!(out.contains("rule person_with_title"));
@@ -597,4 +606,33 @@ fn test_explain_says_why_each_failing_example_failed() {
     let why = out.split("\nwhy tests/fixtures/test/failing.trawl:26: title_only").nth(1).expect("title_only explained");
     assert!(why.contains("lost a conflict to Person \"President Macron\" of rule `person` (longer)"), "{why}");
     assert_eq!(out.matches("\nwhy tests/fixtures/test/failing.trawl:").count(), 5, "one per failing example");
+}
+
+#[test]
+fn check_formats_for_machines() {
+    let err = "tests/fixtures/check/err/example_never_passes.trawl";
+    let (code, out, _) = trawl(&["check", "--format", "json", err]);
+    assert_eq!(code, 2);
+    insta::assert_snapshot!("check_json", out);
+    let (code, out, _) = trawl(&["check", "--format", "short", err]);
+    assert_eq!(code, 2);
+    assert!(out.lines().all(|l| l.starts_with(&format!("{err}:")) && l.contains(": error: ")), "{out}");
+    let (code, out, _) = trawl(&["check", "--format", "github", err]);
+    assert_eq!(code, 2);
+    assert_eq!(out.lines().filter(|l| l.starts_with(&format!("::error file={err},line="))).count(), 2, "{out}");
+    // Warnings alone pass, unless denied.
+    let warn = "tests/fixtures/check/warn/never_present.trawl";
+    let (code, out, _) = trawl(&["check", "--format", "short", warn]);
+    assert_eq!(code, 0);
+    assert!(out.lines().count() > 0 && out.lines().all(|l| l.contains(": warning: ")), "{out}");
+    let (code, _, _) = trawl(&["check", "--format", "short", "--deny", "warnings", warn]);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn version_says_the_record_schema_and_the_bundled_packs() {
+    let (code, out, _) = trawl(&["--version"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("record schema: v1"), "{out}");
+    assert!(out.contains("bundled packs: news, news/dates,"), "{out}");
 }

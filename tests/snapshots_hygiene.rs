@@ -12,6 +12,7 @@ const NAMED_SNAPSHOTS: &[&str] = &[
     "integration__cli__test_github.snap",
     "integration__cli__test_junit.snap",
     "integration__cli__snapshot_one_rule_change.snap",
+    "integration__cli__check_json.snap",
     "integration__check__every_file_is_checked_whatever_fails_elsewhere.snap",
 ];
 

@@ -40,6 +40,10 @@ enum Command {
         /// Treat warnings as errors (exit 2 if there are any).
         #[arg(long, value_name = "warnings", value_parser = ["warnings"])]
         deny: Option<String>,
+        /// `human` (rustc-style, on stderr), `short` (`path:line:col: severity: message`),
+        /// `json` (one document) or `github` (workflow annotations); the last three on stdout.
+        #[arg(long, value_enum, default_value = "human")]
+        format: CheckFormat,
     },
     /// Run the examples of rule files (the bundled news pack when none is given).
     Test(TestArgs),
@@ -328,8 +332,20 @@ enum Format {
     Html,
 }
 
+/// `--version`: the program's version, the record schema's and the bundled packs.
+fn long_version() -> String {
+    format!(
+        "{}\nrecord schema: v{}\nbundled packs: {}",
+        env!("CARGO_PKG_VERSION"),
+        trawl::output::SCHEMA_VERSION,
+        trawl::check::load::bundled_packs().join(", ")
+    )
+}
+
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    use clap::{CommandFactory, FromArgMatches};
+    let parsed = Cli::command().long_version(long_version()).try_get_matches().and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -339,7 +355,7 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Extract(args) => extract(args),
-        Command::Check { rules, deny } => check(&rules, deny.is_some()),
+        Command::Check { rules, deny, format } => check(&rules, deny.is_some(), format),
         Command::Test(args) => test(args),
         Command::Workload { file, out } => workload(&file, &out),
         Command::Snapshot(args) => snapshot(args),
@@ -422,7 +438,19 @@ fn packs(paths: &[PathBuf]) -> (Vec<Vec<PathBuf>>, bool) {
     (sets, discovered)
 }
 
-fn check(paths: &[PathBuf], deny_warnings: bool) -> ExitCode {
+/// `trawl check --format`.
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum CheckFormat {
+    Human,
+    Short,
+    Json,
+    Github,
+}
+
+fn check(paths: &[PathBuf], deny_warnings: bool, format: CheckFormat) -> ExitCode {
+    if format != CheckFormat::Human {
+        return check_machine(paths, deny_warnings, format);
+    }
     let (packs, discovered) = packs(paths);
     if packs.len() == 1 && !discovered {
         return check_one(&packs[0], deny_warnings);
@@ -436,6 +464,41 @@ fn check(paths: &[PathBuf], deny_warnings: bool) -> ExitCode {
         }
     }
     worst
+}
+
+/// `check --format short|json|github`: every pack's diagnostics on stdout, the same exit codes.
+fn check_machine(paths: &[PathBuf], deny_warnings: bool, format: CheckFormat) -> ExitCode {
+    let (packs, _) = packs(paths);
+    let (mut out, mut json, mut code) = (String::new(), vec![], ExitCode::SUCCESS);
+    for pack in &packs {
+        let (sources, diags, failed) = match Rules::from_paths(pack) {
+            Ok(r) => {
+                let denied = deny_warnings && !r.warnings.is_empty();
+                (r.program.set.sources.clone(), r.warnings, denied)
+            }
+            Err(e) => (e.sources, e.diagnostics, true),
+        };
+        if failed {
+            code = ExitCode::from(2);
+        }
+        match format {
+            CheckFormat::Short => out.push_str(&diag::render_short(&sources, &diags)),
+            CheckFormat::Github => out.push_str(&diag::render_github(&sources, &diags)),
+            _ => json.push(serde_json::json!({
+                "pack": pack.first().map(|p| p.display().to_string()),
+                "ok": !failed,
+                "diagnostics": diag::to_json(&sources, &diags),
+            })),
+        }
+    }
+    if format == CheckFormat::Json {
+        out = serde_json::to_string_pretty(&serde_json::json!({ "packs": json })).unwrap_or_default() + "\n";
+    }
+    let mut stdout = io::stdout().lock();
+    if let Err(e) = stdout.write_all(out.as_bytes()).and_then(|_| stdout.flush()) {
+        return write_failed(e);
+    }
+    code
 }
 
 fn check_one(paths: &[PathBuf], deny_warnings: bool) -> ExitCode {
@@ -781,33 +844,39 @@ fn dump(stage: DumpStage, paths: &[PathBuf]) -> ExitCode {
     match stage {
         DumpStage::Program => match load_rules(paths) {
             Ok(rules) => {
-                print!("{}", rules.program);
-                ExitCode::SUCCESS
+                let mut out = io::stdout().lock();
+                match out.write_all(rules.program.to_string().as_bytes()).and_then(|_| out.flush()) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) => write_failed(e),
+                }
             }
             Err(e) => report(&e),
         },
         DumpStage::Ast => {
-            let mut code = ExitCode::SUCCESS;
-            for p in paths {
-                let text = match std::fs::read_to_string(p) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        eprintln!("trawl: {}: {e}", p.display());
-                        code = ExitCode::from(2);
-                        continue;
-                    }
-                };
-                let mut sources = trawl::source::SourceMap::new();
-                let id = sources.add(p.display().to_string(), p, text.clone());
-                match trawl::syntax::parse(id, &text) {
-                    Ok(ast) => print!("{ast}"),
-                    Err(d) => {
-                        eprint!("{}", diag::render(&sources, &d));
-                        code = ExitCode::from(2);
-                    }
-                }
+            // The files the other commands would load: the packs given (and those they use),
+            // or the bundled news pack.
+            use trawl::check::load::{self, DiskFiles, EmbeddedFiles, Files, WithBundled};
+            let (roots, files): (Vec<PathBuf>, Box<dyn Files>) = if paths.is_empty() {
+                (vec![PathBuf::from(trawl::BUNDLED_NEWS)], Box::new(EmbeddedFiles(trawl::BUNDLED)))
+            } else {
+                (paths.iter().map(|p| bundled_or(p)).collect(), Box::new(DiskFiles))
+            };
+            let with = WithBundled(files.as_ref());
+            let mut diags = vec![];
+            let loaded = load::load(&roots, &with, &mut diags);
+            let mut text = String::new();
+            for f in &loaded.files {
+                text.push_str(&format!("# {}\n{f}", loaded.sources.get(f.file).name));
             }
-            code
+            let mut out = io::stdout().lock();
+            if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                return write_failed(e);
+            }
+            if diag::has_errors(&diags) {
+                eprint!("{}", diag::render(&loaded.sources, &diags));
+                return ExitCode::from(2);
+            }
+            ExitCode::SUCCESS
         }
     }
 }
