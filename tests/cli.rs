@@ -636,3 +636,22 @@ fn version_says_the_record_schema_and_the_bundled_packs() {
     assert!(out.contains("record schema: v1"), "{out}");
     assert!(out.contains("bundled packs: news, news/dates,"), "{out}");
 }
+
+#[test]
+fn help_hides_the_benchmark_translator_and_quiet_silences_per_document_messages() {
+    let (_, help, _) = trawl(&["--help"]);
+    assert!(help.contains("explain") && !help.contains("workload"), "{help}");
+    let (_, extract_help, _) = trawl(&["extract", "--help"]);
+    assert!(extract_help.contains("Examples:\n  trawl extract --anchor-date"), "{extract_help}");
+    let dir = temp_dir("quiet");
+    std::fs::write(dir.join("bad.txt"), [0x41, 0xff, 0x41]).expect("write");
+    std::fs::write(dir.join("good.txt"), "Talks in Paris.").expect("write");
+    let d = dir.display().to_string();
+    let (code, out, err) = trawl(&["extract", &d]);
+    assert_eq!(code, 1);
+    assert!(err.contains("bad.txt"), "{err}");
+    let (code, quiet_out, quiet_err) = trawl(&["extract", "-q", &d]);
+    assert_eq!(code, 1);
+    assert_eq!(quiet_out, out, "the same records and error records");
+    assert!(!quiet_err.contains("bad.txt: "), "{quiet_err}");
+}

@@ -85,6 +85,8 @@ pub struct Config<'r> {
     pub piece_bytes: usize,
     /// Write the records of internal labels too (`--internal`).
     pub internal: bool,
+    /// No message per failed document on stderr (`-q`); the error records are still written.
+    pub quiet: bool,
 }
 
 /// What a run shares with whoever may stop it (a signal handler, or its own
@@ -269,7 +271,9 @@ fn process(cfg: &Config, job: Job, scratch: &mut exec::Scratch, send: &mut dyn F
     let text = match text {
         Ok(t) => t,
         Err((kind, msg)) => {
-            eprintln!("trawl: {id}: {msg}");
+            if !cfg.quiet {
+                eprintln!("trawl: {id}: {msg}");
+            }
             send(last(failure(kind, &msg), true, 0));
             return;
         }
@@ -351,7 +355,9 @@ fn process(cfg: &Config, job: Job, scratch: &mut exec::Scratch, send: &mut dyn F
             if !whole && done_to > 0 {
                 msg.push_str(&format!("; the records of its first {done_to} bytes were written"));
             }
-            eprintln!("trawl: {id}: {msg}");
+            if !cfg.quiet {
+                eprintln!("trawl: {id}: {msg}");
+            }
             let mut out = if whole { vec![] } else { out };
             out.extend(failure(e.kind(), &msg));
             last(out, true, bytes)
@@ -359,7 +365,9 @@ fn process(cfg: &Config, job: Job, scratch: &mut exec::Scratch, send: &mut dyn F
         Err(_) => {
             *scratch = exec::Scratch::new();
             let msg = "internal error while extracting; please report it";
-            eprintln!("trawl: {id}: {msg}");
+            if !cfg.quiet {
+                eprintln!("trawl: {id}: {msg}");
+            }
             let mut out = if whole { vec![] } else { out };
             out.extend(failure("internal", msg));
             send(last(out, true, bytes));

@@ -31,8 +31,17 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Extract annotations from documents.
+    #[command(after_help = "Examples:\n  \
+        trawl extract --anchor-date 2023-05-01 article.txt\n  \
+        trawl extract --rules my-pack --rules news/dates --include '*.txt' articles/ > records.jsonl\n  \
+        trawl extract --input-format jsonl --anchor-field date --stats corpus.jsonl > records.jsonl\n  \
+        trawl extract --format html article.txt > article.html")]
     Extract(ExtractArgs),
     /// Parse and compile rule files; print every problem found.
+    #[command(after_help = "Examples:\n  \
+        trawl check rules/news\n  \
+        trawl check --deny warnings my-pack\n  \
+        trawl check --format short my-pack     # path:line:col: severity: message")]
     Check {
         /// Rule files or folders of rule files.
         #[arg(required = true)]
@@ -46,12 +55,17 @@ enum Command {
         format: CheckFormat,
     },
     /// Run the examples of rule files (the bundled news pack when none is given).
+    #[command(after_help = "Examples:\n  \
+        trawl test rules\n  \
+        trawl test --explain my-pack\n  \
+        trawl test --format github my-pack      # annotations in a GitHub Actions log")]
     Test(TestArgs),
     /// Store the extraction of documents (`--update`, the default), or compare with the store (`--check`).
     Snapshot(SnapshotArgs),
     /// Score rules against gold annotations: precision, recall and F1 per label and per rule.
     Eval(eval::EvalArgs),
     /// Translate a benchmark workload (the peer harness's JSON) into rule files.
+    #[command(hide = true)]
     Workload {
         /// The workload JSON file.
         file: PathBuf,
@@ -77,6 +91,10 @@ enum Command {
     },
     /// Why a rule matched, or did not, at a place of a text: each attempt, what matched, and the
     /// element that stopped it; for matches, whether they reached the output.
+    #[command(after_help = "Examples:\n  \
+        trawl explain person_with_title article.txt --span \"their French counterparts\"\n  \
+        trawl explain Person article.txt --at 1946\n  \
+        trawl explain my_rule --rules my-pack --text \"Talks in Paris on May 3.\" --format json")]
     Explain(explain::ExplainArgs),
     /// Print a stage's representation of rule files (for debugging rules).
     Dump {
@@ -265,6 +283,9 @@ struct ExtractArgs {
     /// with `"internal":true`: what later rules read, to see why they did what they did.
     #[arg(long)]
     internal: bool,
+    /// No message on stderr for each document that fails (its error record is still written).
+    #[arg(long, short = 'q')]
+    quiet: bool,
     /// Filter mode: exactly one output line per input document (JSON Lines input). A document
     /// that fails gets its error on its own line and the exit code stays 0 (see --fail-on-error).
     #[arg(long)]
@@ -960,6 +981,7 @@ fn extract(args: ExtractArgs) -> ExitCode {
         line_breaks: args.line_breaks.into(),
         piece_bytes: args.piece_bytes as usize,
         internal: args.internal,
+        quiet: args.quiet,
     };
     let html = args.format == Format::Html;
     if html {
