@@ -132,16 +132,16 @@ pub fn explain(
     };
     let mut tracer = Tracer { cx: &cx, rule, unit_name, unit, regexes: FxHashMap::default(), steps: 0, best: None };
     for start in from.max(unit.0)..to.min(unit.1) {
-        let vm_match = ex.annotations.iter().find(|a| match a.origin {
-            Origin::Rule { rule, matched, .. } => rule == r && matched.0 == start,
-            _ => false,
+        // The engine's match from this start, if any: the span it matched.
+        let vm_match = ex.annotations.iter().find_map(|a| match a.origin {
+            Origin::Rule { rule, matched, .. } if rule == r && matched.0 == start => Some(matched),
+            _ => None,
         });
         tracer.steps = 0;
         tracer.best = None;
         let ends = tracer.pat(&rule.pattern, start, &[], &mut Vec::new());
         let (matched, outcome) = match (vm_match, ends.first()) {
-            (Some(a), _) => {
-                let Origin::Rule { matched: (s, e), .. } = a.origin else { unreachable!() };
+            (Some((s, e)), _) => {
                 let path = ends.iter().find(|(end, _)| *end == e).map(|(_, p)| p.clone()).unwrap_or_default();
                 (path, format!("match {:?}", span(s, e).text))
             }
@@ -624,7 +624,7 @@ impl Tracer<'_, '_> {
             }
             other => {
                 // Classes, lengths and properties: as the engine decides them.
-                let ct = ctest(cx.prog, other);
+                let ct = ctest(other);
                 if eval::test(cx, &ct, i) {
                     Ok(())
                 } else if let Test::Len(..) = other {
@@ -638,7 +638,7 @@ impl Tracer<'_, '_> {
 }
 
 /// A leaf test as the engine compiles it (classes, lengths and properties need no vocabulary).
-fn ctest(_prog: &Program, t: &Test) -> CTest {
+fn ctest(t: &Test) -> CTest {
     match t {
         Test::Class(c) => CTest::Class(*c),
         Test::Len(op, n) => CTest::Len(*op, *n),
