@@ -568,21 +568,27 @@ fn a_name_found_in_one_piece_is_known_in_the_pieces_after_it() {
     assert_eq!(later[0].fields["full"], "Wilhelmina Oyelaran");
 }
 
+/// `trawl extract` of `input` in 4 KiB pieces (anchor 2023-05-01), with `extra` arguments,
+/// under a watchdog.
+fn extract_in_pieces(extra: &[&str], input: &std::path::Path) -> Output {
+    let child = trawl()
+        .args(["extract", "--anchor-date", "2023-05-01", "--piece-bytes", "4096"])
+        .args(extra)
+        .arg(input)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    wait_or_kill(child, 60, "extract in pieces")
+}
+
 #[test]
 fn a_long_document_over_its_limits_keeps_the_records_of_the_pieces_before() {
     let dir = temp_dir("pieces-limit");
     let doc = dir.join("long.txt");
     std::fs::write(&doc, seed_copies(40)).expect("write");
     let run = |extra: &[&str]| {
-        let child = trawl()
-            .args(["extract", "--anchor-date", "2023-05-01", "--piece-bytes", "4096"])
-            .args(extra)
-            .arg(&doc)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        let out = wait_or_kill(child, 60, "pieces");
+        let out = extract_in_pieces(extra, &doc);
         let lines: Vec<serde_json::Value> = std::str::from_utf8(&out.stdout)
             .expect("utf8")
             .lines()
@@ -612,14 +618,7 @@ fn a_long_document_written_in_parts_keeps_the_input_order_at_every_thread_count(
     std::fs::write(dir.join("b.txt"), seed_copies(60)).expect("write");
     std::fs::write(dir.join("c.txt"), "Rome, then Tokyo.").expect("write");
     let run = |threads: &str| {
-        let child = trawl()
-            .args(["extract", "--anchor-date", "2023-05-01", "--piece-bytes", "4096", "--threads", threads])
-            .arg(&dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        let out = wait_or_kill(child, 60, "parts");
+        let out = extract_in_pieces(&["--threads", threads], &dir);
         assert_eq!(out.status.code(), Some(0));
         out.stdout
     };

@@ -270,6 +270,23 @@ fn first_steps(insts: &[Inst]) -> Option<FirstSteps> {
     Some(first)
 }
 
+/// A test on a token's text alone (class, length, property): compiled without the vocabulary.
+pub(crate) fn text_test(t: &Test) -> Option<CTest> {
+    Some(match t {
+        Test::Class(c) => CTest::Class(*c),
+        Test::Len(op, n) => CTest::Len(*op, *n),
+        Test::Prop(p, op, s) => {
+            let mut key = String::new();
+            match p {
+                hir::Property::Lower => crate::text::fold_case(s, &mut key),
+                _ => key.push_str(s),
+            }
+            CTest::Prop(*p, *op, key)
+        }
+        _ => return None,
+    })
+}
+
 /// A conjunction with at least two static-lexicon coverage items, split into masks and the rest.
 fn test_mask(t: &CTest, bits: &[Option<u8>]) -> Option<TestMask> {
     let CTest::And(items) = t else { return None };
@@ -490,15 +507,7 @@ impl Compiler {
                 }
                 CTest::Covered(*l)
             }
-            Test::Len(op, n) => CTest::Len(*op, *n),
-            Test::Prop(p, op, s) => {
-                let mut key = String::new();
-                match p {
-                    hir::Property::Lower => crate::text::fold_case(s, &mut key),
-                    _ => key.push_str(s),
-                }
-                CTest::Prop(*p, *op, key)
-            }
+            Test::Len(..) | Test::Prop(..) => text_test(t).expect("a text test"),
             Test::Not(inner) => CTest::Not(Box::new(self.ctest(inner))),
             Test::And(items) => CTest::And(items.iter().map(|i| self.ctest(i)).collect()),
             Test::Or(items) => CTest::Or(items.iter().map(|i| self.ctest(i)).collect()),

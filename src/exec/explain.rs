@@ -624,7 +624,7 @@ impl Tracer<'_, '_> {
             }
             other => {
                 // Classes, lengths and properties: as the engine decides them.
-                let ct = ctest(other);
+                let ct = crate::compile::text_test(other).unwrap_or(CTest::Any);
                 if eval::test(cx, &ct, i) {
                     Ok(())
                 } else if let Test::Len(..) = other {
@@ -634,23 +634,6 @@ impl Tracer<'_, '_> {
                 }
             }
         }
-    }
-}
-
-/// A leaf test as the engine compiles it (classes, lengths and properties need no vocabulary).
-fn ctest(t: &Test) -> CTest {
-    match t {
-        Test::Class(c) => CTest::Class(*c),
-        Test::Len(op, n) => CTest::Len(*op, *n),
-        Test::Prop(p, op, s) => {
-            let mut key = String::new();
-            match p {
-                hir::Property::Lower => fold_case(s, &mut key),
-                _ => key.push_str(s),
-            }
-            CTest::Prop(*p, *op, key)
-        }
-        _ => CTest::Any,
     }
 }
 

@@ -417,15 +417,20 @@ pub fn document<'t>(prog: &Program, text: &'t str, scratch: &mut Scratch) -> Doc
 
 /// [`document`], with single line breaks read as `breaks` says.
 pub fn document_with<'t>(prog: &Program, text: &'t str, breaks: LineBreaks, scratch: &mut Scratch) -> Document<'t> {
-    if let Ok(p) = &prog.prefilter {
-        // When the windows cover most of the text, one pass over all of it is cheaper.
-        if p.windows(text, &mut scratch.windows).is_some()
-            && scratch.windows.iter().map(|(a, b)| b - a).sum::<usize>() <= text.len() / 2
-        {
-            return Document::from_windows(text, &scratch.windows, breaks);
-        }
+    if prefilter_windows(prog, text, scratch) {
+        return Document::from_windows(text, &scratch.windows, breaks);
     }
     Document::with_line_breaks(text, breaks)
+}
+
+/// Whether `text` is to be tokenized only in the prefilter's windows, which are then in
+/// `scratch.windows`: the program has a prefilter and the windows cover at most half the text
+/// (when they cover most of it, one pass over all of it is cheaper).
+fn prefilter_windows(prog: &Program, text: &str, scratch: &mut Scratch) -> bool {
+    prog.prefilter.as_ref().is_ok_and(|p| {
+        p.windows(text, &mut scratch.windows).is_some()
+            && scratch.windows.iter().map(|(a, b)| b - a).sum::<usize>() <= text.len() / 2
+    })
 }
 
 /// Extracts annotations from a document, within `opts.limits`, in one piece whatever its size
@@ -554,13 +559,9 @@ fn piece_document<'t>(
     tokens: Vec<crate::text::Token>,
     scratch: &mut Scratch,
 ) -> Document<'t> {
-    if let Ok(p) = &prog.prefilter {
-        if p.windows(&text[a..b], &mut scratch.windows).is_some()
-            && scratch.windows.iter().map(|(x, y)| y - x).sum::<usize>() <= (b - a) / 2
-        {
-            scratch.windows.iter_mut().for_each(|w| *w = (w.0 + a, w.1 + a));
-            return Document::tokenize_windows(text, &scratch.windows, breaks, (a, chars), tokens);
-        }
+    if prefilter_windows(prog, &text[a..b], scratch) {
+        scratch.windows.iter_mut().for_each(|w| *w = (w.0 + a, w.1 + a));
+        return Document::tokenize_windows(text, &scratch.windows, breaks, (a, chars), tokens);
     }
     Document::tokenize_windows(text, &[(a, b)], breaks, (a, chars), tokens)
 }

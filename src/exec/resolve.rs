@@ -29,22 +29,12 @@ pub(super) fn resolve(
         return 0;
     }
     st.dirty = false;
-    let chars = |a: &Annotation| doc.tokens[a.end as usize - 1].char_end - doc.tokens[a.start as usize].char_start;
-    let rule_order = |a: &Annotation| match a.origin {
-        Origin::Rule { rule, .. } => rule.0,
-        _ => 0,
-    };
     // The candidates in order, kept from the last resolution of this label: only the new ones
     // are sorted, then merged in (a label read by many rules is resolved again after each).
     // The keys sit side by side (sorting ids by keys read through the annotations was most of
     // the cost of a label with many candidates); the id last makes every key distinct.
-    let mut fresh: Vec<OrderKey> = st.candidates[st.ordered..]
-        .iter()
-        .map(|&i| {
-            let a = &anns[i as usize];
-            (Reverse(a.priority), Reverse(chars(a)), a.start, rule_order(a), i)
-        })
-        .collect();
+    let mut fresh: Vec<OrderKey> =
+        st.candidates[st.ordered..].iter().map(|&i| order_key(doc, &anns[i as usize], i)).collect();
     st.ordered = st.candidates.len();
     fresh.sort_unstable();
     if st.order.is_empty() {
@@ -111,21 +101,27 @@ pub(super) fn resolve(
     st.candidates.len() as u64
 }
 
-/// Which criterion of the order above puts `w` before `a`: `priority`, `longer`, `earlier`,
-/// `rule defined first` or `made first`.
-pub(super) fn why_first(doc: &Document, w: &Annotation, a: &Annotation) -> &'static str {
-    let chars = |a: &Annotation| doc.tokens[a.end as usize - 1].char_end - doc.tokens[a.start as usize].char_start;
-    let rule_order = |a: &Annotation| match a.origin {
+/// An annotation's place in the order above (`id` last: every key is distinct).
+fn order_key(doc: &Document, a: &Annotation, id: u32) -> OrderKey {
+    let chars = doc.tokens[a.end as usize - 1].char_end - doc.tokens[a.start as usize].char_start;
+    let rule = match a.origin {
         Origin::Rule { rule, .. } => rule.0,
         _ => 0,
     };
-    if w.priority != a.priority {
+    (Reverse(a.priority), Reverse(chars), a.start, rule, id)
+}
+
+/// Which criterion of the order above puts `w` before `a`: `priority`, `longer`, `earlier`,
+/// `rule defined first` or `made first`.
+pub(super) fn why_first(doc: &Document, w: &Annotation, a: &Annotation) -> &'static str {
+    let (x, y) = (order_key(doc, w, 0), order_key(doc, a, 0));
+    if x.0 != y.0 {
         "priority"
-    } else if chars(w) != chars(a) {
+    } else if x.1 != y.1 {
         "longer"
-    } else if w.start != a.start {
+    } else if x.2 != y.2 {
         "earlier"
-    } else if rule_order(w) != rule_order(a) {
+    } else if x.3 != y.3 {
         "rule defined first"
     } else {
         "made first"
