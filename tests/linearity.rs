@@ -16,9 +16,22 @@ fn steps(rules: &Rules, text: &str) -> u64 {
     scratch.steps()
 }
 
+/// The steps of a text extracted in pieces of about `piece` bytes (as the CLI reads a long text).
+fn steps_in_pieces(rules: &Rules, text: &str, piece: usize) -> u64 {
+    let mut scratch = exec::Scratch::new();
+    let opts = Options { piece_bytes: piece, ..Options::default() };
+    exec::extract_text(&rules.program, text, &opts, &mut scratch, |_, _, _| true).expect("within limits");
+    scratch.steps()
+}
+
 /// Steps for `make(n)` and `make(4n)`: the second at most 4× the first plus `slack`.
 fn assert_linear(what: &str, rules: &Rules, make: impl Fn(usize) -> String, n: usize) {
-    let (small, large) = (steps(rules, &make(n)), steps(rules, &make(4 * n)));
+    assert_linear_by(what, |text| steps(rules, text), make, n);
+}
+
+/// [`assert_linear`] with the steps counted by `steps`.
+fn assert_linear_by(what: &str, steps: impl Fn(&str) -> u64, make: impl Fn(usize) -> String, n: usize) {
+    let (small, large) = (steps(&make(n)), steps(&make(4 * n)));
     let slack = 2_000;
     eprintln!("{what}: {small} -> {large} steps ({:.2}×)", large as f64 / small.max(1) as f64);
     assert!(large <= 4 * small + slack, "{what}: {small} steps, then {large} for 4× the text");
@@ -67,6 +80,9 @@ fn the_bundled_pack_is_linear_on_lists_and_names() {
         t
     };
     assert_linear("distinct names", &rules, names, 2_000);
+    // Read in pieces, as a long text is: the names of the pieces before are known in each piece,
+    // and adding them must not cost again in every later piece.
+    assert_linear_by("distinct names in pieces", |t| steps_in_pieces(&rules, t, 2_048), names, 4_000);
 }
 
 /// The step budget stops a document that would cost too much, with an error, not a partial result.

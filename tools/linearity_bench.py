@@ -6,7 +6,7 @@ JSON Lines corpus with a `text` field (the bulk transcripts of ../shared).
 Out: a Markdown table on stdout: each shape's time at 25 KB and 100 KB of
 `a a a ...` (one sentence, no punctuation) and the growth for 4x the text;
 then the bundled pack on 1 MB of each pathological text beside 1 MB of real
-news. Medians of --repeat runs, the sizes interleaved so that the machine's
+news, and on 1 MB and 4 MB of each. Medians of --repeat runs, the sizes interleaved so that the machine's
 noise hits both alike. The step counts that a test checks without a clock are
 in tests/linearity.rs; this is the clock side.
 
@@ -39,10 +39,11 @@ def text_of(kind, size):
     if kind == "list":
         return "They include " + "France, " * (size // 8)
     if kind == "names":
-        out, i = [], 0
-        while sum(map(len, out)) < size:
+        out, i, n = [], 0, 0
+        while n < size:
             last = "".join(chr(ord("a") + int(d)) for d in str(i))
             out.append(f"{['John', 'Mary', 'Omar', 'Anna'][i % 4]} Q{last}son said. ")
+            n += len(out[-1])
             i += 1
         return "".join(out)
     raise ValueError(kind)
@@ -110,6 +111,15 @@ def main():
         else:
             t = statistics.median(run(args.binary, None, p) for _ in range(args.repeat))
             print(f"| {label} | {t:.3f} s | (no news corpus at {args.news}) |")
+
+    # A long text is read in pieces (docs/LANGUAGE.md §2): 4x the text is 4x the pieces.
+    print()
+    print("| bundled pack on | 1 MB | 4 MB | growth for 4x text |")
+    print("|---|---|---|---|")
+    for kind, label in rows:
+        small, large = write(f"{kind}1.txt", text_of(kind, 1_000_000)), write(f"{kind}4.txt", text_of(kind, 4_000_000))
+        a, b = median_pair(args.binary, None, small, large, args.repeat)
+        print(f"| {label} | {a:.3f} s | {b:.3f} s | {b / a:.1f}x |")
 
 
 if __name__ == "__main__":

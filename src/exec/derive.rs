@@ -1,14 +1,90 @@
 //! Derived lexicons (name propagation): the names found so far in, hits of
 //! their forms wherever they occur in the document out.
+//!
+//! A derived lexicon's forms are kept in a [`Known`] trie for the whole text: a long text read
+//! in pieces adds each piece's names to it, so a name costs its insertion once, not once per
+//! later piece.
 
 use super::{Annotation, FieldName, LabelState, Origin, Scratch, Value};
 use crate::check::hir::{Form, LabelId, LexiconId};
 use crate::compile::Program;
 use crate::text::{flag, normalize, Document, TokenKind};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 /// Marks a derived key stored normalized (not a range of the text).
 const NORMALIZED: u32 = 1 << 31;
+
+/// The forms of one derived lexicon found so far in a text: a trie over their tokens' keys.
+#[derive(Default)]
+pub(super) struct Known {
+    /// Token key → its id in `children`.
+    keys: FxHashMap<Box<str>, u32>,
+    /// (node, key id) → child node; node 0 is the root.
+    children: FxHashMap<(u32, u32), u32>,
+    /// Per node: the form ending there, as an index into `sources`.
+    ends: Vec<Option<u32>>,
+    /// Per form: the text of the name it was first taken from.
+    sources: Vec<String>,
+    /// The first bytes of the forms' first keys: most tokens are ruled out without hashing.
+    first_byte: [u64; 4],
+}
+
+impl Known {
+    /// Adds a form (its tokens' keys) taken from the name `source` (called only when the
+    /// form is new); returns whether it was new.
+    fn insert<'k>(&mut self, form: impl IntoIterator<Item = &'k str>, source: impl FnOnce() -> String) -> bool {
+        if self.ends.is_empty() {
+            self.ends.push(None);
+        }
+        let mut node = 0;
+        for (n, k) in form.into_iter().enumerate() {
+            if n == 0 {
+                let Some(&b) = k.as_bytes().first() else { return false };
+                self.first_byte[b as usize / 64] |= 1 << (b % 64);
+            }
+            let next_key = self.keys.len() as u32;
+            let id = match self.keys.get(k) {
+                Some(&id) => id,
+                None => *self.keys.entry(k.into()).or_insert(next_key),
+            };
+            let next = self.ends.len() as u32;
+            node = *self.children.entry((node, id)).or_insert(next);
+            if node == next {
+                self.ends.push(None);
+            }
+        }
+        if node == 0 || self.ends[node as usize].is_some() {
+            return false;
+        }
+        self.ends[node as usize] = Some(self.sources.len() as u32);
+        self.sources.push(source());
+        true
+    }
+
+    /// Whether a form's first key starts with the byte `b`.
+    fn starts_with_byte(&self, b: u8) -> bool {
+        self.first_byte[b as usize / 64] & (1 << (b % 64)) != 0
+    }
+
+    /// The forms that `keys` starts with, as (form, length in tokens), shortest first;
+    /// returns the steps walked.
+    fn walk<'k>(&self, keys: impl Iterator<Item = &'k str>, out: &mut Vec<(u32, u32)>) -> u64 {
+        let mut node = 0;
+        let mut steps = 1;
+        for (n, k) in keys.enumerate() {
+            let Some(&id) = self.keys.get(k) else { return steps };
+            match self.children.get(&(node, id)) {
+                Some(&next) => node = next,
+                None => return steps,
+            }
+            steps += 1;
+            if let Some(f) = self.ends[node as usize] {
+                out.push((f, n as u32 + 1));
+            }
+        }
+        steps
+    }
+}
 
 /// Builds a derived lexicon's hits: the forms of the names found so far, wherever they occur.
 pub(super) fn derive(
@@ -48,23 +124,10 @@ pub(super) fn derive(
             &doc.text[a as usize..b as usize]
         }
     };
-    // The forms of earlier pieces of the text first, then this piece's. A form is looked up by
-    // its keys written into one buffer (`known`), so a name seen before costs no allocation.
-    let mut forms: Vec<(Vec<String>, String)> = s.carry.remove(&lex.0).unwrap_or_default();
-    let mut known: FxHashSet<Box<[u8]>> = FxHashSet::default();
-    let mut buf: Vec<u8> = Vec::new();
-    let encode = |keys: &mut dyn Iterator<Item = &str>, buf: &mut Vec<u8>| {
-        buf.clear();
-        for k in keys {
-            buf.extend_from_slice(&(k.len() as u32).to_le_bytes());
-            buf.extend_from_slice(k.as_bytes());
-        }
-    };
-    for (f, _) in &forms {
-        encode(&mut f.iter().map(String::as_str), &mut buf);
-        known.insert(buf.as_slice().into());
-    }
-    let (mut words, mut keys): (Vec<u32>, Vec<&str>) = (Vec::new(), Vec::new());
+    // The forms of earlier pieces of the text, to which this piece's are added.
+    let known = s.carry.entry(lex.0).or_default();
+    let mut words: Vec<u32> = Vec::new();
+    let mut added = 0u64;
     let src = &labels[d.label.0 as usize];
     for &id in &src.kept {
         let a = &anns[id as usize];
@@ -79,20 +142,9 @@ pub(super) fn derive(
         words.extend((fs..fe).filter(|&i| doc.tokens[i as usize].kind == TokenKind::Word));
         let text =
             || doc.text[doc.tokens[fs as usize].start as usize..doc.tokens[fe as usize - 1].end as usize].to_string();
-        let mut consider = |f: &[&str]| {
-            encode(&mut f.iter().copied(), &mut buf);
-            if !known.contains(buf.as_slice()) {
-                known.insert(buf.as_slice().into());
-                forms.push((f.iter().map(|k| k.to_string()).collect(), text()));
-            }
-        };
         for form in &d.forms {
-            match form {
-                Form::Full => {
-                    keys.clear();
-                    keys.extend((fs..fe).map(|i| key(i as usize)));
-                    consider(&keys);
-                }
+            let new = match form {
+                Form::Full => known.insert((fs..fe).map(|i| key(i as usize)), text),
                 Form::First | Form::Last => {
                     if words.len() < 2 {
                         continue;
@@ -102,7 +154,7 @@ pub(super) fn derive(
                     if !t.has(flag::CAP) || t.char_end - t.char_start < 2 {
                         continue;
                     }
-                    consider(&[key(w as usize)]);
+                    known.insert([key(w as usize)], text)
                 }
                 Form::Acronym => {
                     let caps: String = words
@@ -110,59 +162,49 @@ pub(super) fn derive(
                         .filter(|&&w| doc.tokens[w as usize].has(flag::CAP))
                         .filter_map(|&w| doc.token_text(w as usize).chars().next())
                         .collect();
-                    if caps.chars().count() >= 2 {
-                        consider(&[&caps]);
+                    if caps.chars().count() < 2 {
+                        continue;
                     }
+                    known.insert([caps.as_str()], text)
                 }
-            }
+            };
+            added += u64::from(new);
         }
     }
-    s.vm.steps += (src.kept.len() + forms.len()) as u64;
-    if !forms.is_empty() {
-        s.vm.steps += find_forms(doc, lex, def.label, &forms, &key, &s.unit_sentence, anns, labels);
+    s.vm.steps += src.kept.len() as u64 + added;
+    if !known.sources.is_empty() {
+        s.vm.steps += find_forms(doc, lex, def.label, known, &key, &s.unit_sentence, anns, labels);
     }
-    s.carry.insert(lex.0, forms);
 }
 
-/// Annotates every occurrence of a form within a sentence (`sentences`: each token's) with the
-/// derived lexicon's label; returns the steps taken.
+/// Annotates every occurrence of a known form within a sentence (`sentences`: each token's)
+/// with the derived lexicon's label; returns the steps taken.
 #[allow(clippy::too_many_arguments)]
 fn find_forms<'k>(
     doc: &Document,
     lex: LexiconId,
     label: LabelId,
-    forms: &[(Vec<String>, String)],
+    known: &Known,
     key: &impl Fn(usize) -> &'k str,
     sentences: &[u32],
     anns: &mut Vec<Annotation>,
     labels: &mut [LabelState],
 ) -> u64 {
     let ntokens = doc.tokens.len();
-    // A trie over the forms' tokens: from each token, one walk as long as the longest form
-    // that matches there (a list of forms per first token would make repeated first names
-    // cost every form at every occurrence).
-    let mut trie = Trie::default();
-    // The first bytes forms start with: most tokens are ruled out without hashing their key.
-    let mut first_byte = [false; 256];
-    for (i, (k, _)) in forms.iter().enumerate() {
-        trie.insert(k, i);
-        if let Some(&b) = k[0].as_bytes().first() {
-            first_byte[b as usize] = true;
-        }
-    }
     let field: FieldName = "source".into();
-    let mut found: Vec<usize> = Vec::new();
+    let mut found: Vec<(u32, u32)> = Vec::new();
     let mut steps = 0;
     for i in 0..ntokens {
-        if !key(i).as_bytes().first().is_some_and(|&b| first_byte[b as usize]) {
+        if !key(i).as_bytes().first().is_some_and(|&b| known.starts_with_byte(b)) {
             continue;
         }
         found.clear();
-        steps += trie.walk((i..ntokens).map(key), &mut found);
+        // One walk from each token, as long as the longest form that matches there (a list of
+        // forms per first token would make repeated first names cost every form each time).
+        steps += known.walk((i..ntokens).map(key), &mut found);
         // Forms are distinct, so each span has one form.
-        for &fi in &found {
-            let (k, source) = &forms[fi];
-            let end = i + k.len();
+        for &(form, len) in &found {
+            let end = i + len as usize;
             if sentences[i] != sentences[end - 1] {
                 continue;
             }
@@ -173,7 +215,7 @@ fn find_forms<'k>(
                 start: i as u32,
                 end: end as u32,
                 origin: Origin::Derived { lexicon: lex },
-                fields: vec![(field.clone(), Value::Str(source.clone()))],
+                fields: vec![(field.clone(), Value::Str(known.sources[form as usize].clone()))],
                 priority: 0,
                 keep_all: true,
                 vetoed: false,
@@ -181,46 +223,4 @@ fn find_forms<'k>(
         }
     }
     steps
-}
-
-/// Token sequences by node: children keyed by (node, token key), the forms ending at a node.
-#[derive(Default)]
-struct Trie<'f> {
-    children: FxHashMap<(u32, &'f str), u32>,
-    /// Per node (0 is the root): the form ending there.
-    ends: Vec<Option<usize>>,
-}
-
-impl<'f> Trie<'f> {
-    fn insert(&mut self, form: &'f [String], index: usize) {
-        if self.ends.is_empty() {
-            self.ends.push(None);
-        }
-        let mut node = 0;
-        for k in form {
-            let next = self.ends.len() as u32;
-            node = *self.children.entry((node, k.as_str())).or_insert(next);
-            if node == next {
-                self.ends.push(None);
-            }
-        }
-        self.ends[node as usize].get_or_insert(index);
-    }
-
-    /// The forms that `keys` starts with, shortest first; returns the steps walked.
-    fn walk<'k>(&self, keys: impl Iterator<Item = &'k str>, out: &mut Vec<usize>) -> u64 {
-        let mut node = 0;
-        let mut steps = 1;
-        for k in keys {
-            match self.children.get(&(node, k)) {
-                Some(&n) => node = n,
-                None => return steps,
-            }
-            steps += 1;
-            if let Some(f) = self.ends[node as usize] {
-                out.push(f);
-            }
-        }
-        steps
-    }
 }

@@ -247,9 +247,9 @@ pub struct Scratch {
     deadline: Option<std::time::Instant>,
     /// Values that could not be computed: overflow, division by zero.
     faults: std::cell::Cell<u64>,
-    /// Per derived lexicon: the forms found in the pieces of the text before this one, with
-    /// the names they come from (see [`extract_text`]).
-    carry: FxHashMap<u32, Vec<(Vec<String>, String)>>,
+    /// Per derived lexicon: the forms found so far in the text (its pieces before this one,
+    /// then this one's), with the names they come from (see [`extract_text`]).
+    carry: FxHashMap<u32, derive::Known>,
     /// The annotations and tokens of the last piece, for the next one.
     spare_annotations: Vec<Annotation>,
     spare_tokens: Vec<crate::text::Token>,
