@@ -7,6 +7,9 @@
 //! character, end character). Not timed: reading the corpus (`load_seconds`),
 //! translating and compiling the rules (`compile_seconds`), writing `--emit`.
 
+#[path = "../alloc.rs"]
+mod alloc;
+
 use clap::Parser;
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
@@ -134,6 +137,7 @@ fn peak_rss_mb() -> f64 {
 }
 
 fn main() {
+    alloc::init();
     let args = Args::parse();
     let t = Instant::now();
     let (rules, tr) = match (&args.workload, &args.rules) {
