@@ -337,7 +337,7 @@ impl Serialize for RecordView<'_> {
                 let name =
                     |i: usize| r.captures.get(i).unwrap_or_else(|| &r.groups[i - r.captures.len()].name).as_str();
                 m.serialize_entry("rule", &r.name)?;
-                m.serialize_entry("source", &prog.set.sources.location(r.span))?;
+                m.serialize_entry("source", prog.location(*rule))?;
                 let caps = captures.iter().map(|(i, v)| (name(*i as usize), view(v)));
                 m.serialize_entry("captures", &ValuesView::new(caps))?;
             }

@@ -221,8 +221,10 @@ pub fn compile(mut set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
             needs: r.needs_keys.first().map_or(u32::MAX, |&(id, fold)| 2 * id + fold as u32),
         })
         .collect();
+    let locations = set.rules.iter().map(|r| set.sources.location(r.span).into()).collect();
     Ok(Program {
         gates,
+        locations,
         prefilter,
         lexicon_bits,
         test_masks,

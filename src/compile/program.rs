@@ -53,6 +53,8 @@ pub struct Program {
     /// Per rule, what the cascade checks before touching the rule (compact, so
     /// that a thousand rules that cannot match a document cost a scan of this).
     pub gates: Vec<RuleGate>,
+    /// Per rule (by [`RuleId`]): where it is defined, `file:line`, as records say it in `source`.
+    pub locations: Vec<Box<str>>,
 }
 
 /// The cheapest reasons a rule cannot match a document.
@@ -243,6 +245,11 @@ pub enum Second {
 }
 
 impl Program {
+    /// Where rule `r` is defined: `file:line`.
+    pub fn location(&self, r: RuleId) -> &str {
+        &self.locations[r.0 as usize]
+    }
+
     fn label(&self, l: LabelId) -> &str {
         &self.set.labels[l.0 as usize].name
     }
