@@ -127,6 +127,14 @@ pub fn compile(mut set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
         let mut needs_keys: Vec<(u32, bool)> = needs_keys.iter().map(|(k, f)| (c.intern(k), *f)).collect();
         needs_keys.sort_unstable();
         needs_keys.dedup();
+        // A set with a key every match contains says nothing more.
+        let mut needs_any: Vec<Box<[(u32, bool)]>> = required_any(&r.pattern)
+            .into_iter()
+            .map(|keys| keys.iter().map(|(k, f)| (c.intern(k), *f)).collect::<Box<[_]>>())
+            .filter(|any| !any.iter().any(|k| needs_keys.contains(k)))
+            .collect();
+        needs_any.sort_unstable();
+        needs_any.dedup();
         let (mut anchors, mut label_anchors) = (Vec::new(), Vec::new());
         anchored(&r.pattern, &mut (0, Some(0)), &mut anchors, &mut label_anchors);
         let anchors = anchors
@@ -154,6 +162,7 @@ pub fn compile(mut set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
             second,
             needs_labels,
             needs_keys,
+            needs_any,
             anchors,
             label_anchors,
         });
@@ -193,7 +202,7 @@ pub fn compile(mut set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
     let mut start_keys = vec![0u8; c.vocab.len()];
     for r in &rules {
         let starts = if r.prefix { &[][..] } else { &r.start.keys[..] };
-        for &(id, fold) in starts.iter().chain(&r.needs_keys) {
+        for &(id, fold) in starts.iter().chain(&r.needs_keys).chain(r.needs_any.iter().flat_map(|any| any.iter())) {
             start_keys[id as usize] |= if fold { 2 } else { 1 };
         }
     }
@@ -358,6 +367,39 @@ fn required(p: &Pat) -> (Vec<LabelId>, Vec<(String, bool)>) {
         Pat::Annot { label, .. } => (vec![*label], vec![]),
         Pat::Token(Test::Key { key, fold }) => (vec![], vec![(key.clone(), *fold)]),
         _ => (vec![], vec![]),
+    }
+}
+
+/// The most keys in one of [`required_any`]'s sets: more would cost more to check per document
+/// than the rule is likely to save.
+const MAX_ANY_KEYS: usize = 16;
+
+/// Sets of two or more literal keys of which every match of `p` contains at least one each
+/// (a single key every match contains is [`required`]'s): one per alternation whose every
+/// alternative needs a key, the union of one key or set from each.
+fn required_any(p: &Pat) -> Vec<Vec<(String, bool)>> {
+    match p {
+        Pat::Seq(items) => items.iter().flat_map(required_any).collect(),
+        Pat::Alt(items) => {
+            let mut any = Vec::new();
+            for item in items {
+                let one = required(item).1.into_iter().next().map(|k| vec![k]);
+                match one.or_else(|| required_any(item).into_iter().min_by_key(Vec::len)) {
+                    Some(keys) => any.extend(keys),
+                    None => return vec![],
+                }
+            }
+            any.sort_unstable();
+            any.dedup();
+            if (2..=MAX_ANY_KEYS).contains(&any.len()) {
+                vec![any]
+            } else {
+                vec![]
+            }
+        }
+        Pat::Repeat { inner, min, .. } if *min >= 1 => required_any(inner),
+        Pat::Capture(_, inner) => required_any(inner),
+        _ => vec![],
     }
 }
 

@@ -34,7 +34,8 @@ pub struct Program {
     pub fold: TokenAutomaton,
     /// Labels that `[Label]` token tests look at.
     pub uses_covered: Vec<LabelId>,
-    /// Per vocabulary id: bit 0, some rule can start with this exact key; bit 1, with this folded key.
+    /// Per vocabulary id: bit 0, some rule can start with this exact key or needs it; bit 1, the
+    /// same for this folded key.
     pub start_keys: Vec<u8>,
     /// Literal prefixes (exact keys) of rules with `prefix`, to the rule index.
     pub prefix_exact: TokenAutomaton<u32>,
@@ -227,6 +228,9 @@ pub struct CompiledRule {
     pub needs_labels: Vec<LabelId>,
     /// Literal keys every match contains, likewise.
     pub needs_keys: Vec<(u32, bool)>,
+    /// Sets of literal keys of which every match contains at least one each (`("Post" |
+    /// "Times")`): the rule is not run on a document without any key of one of them.
+    pub needs_any: Vec<Box<[(u32, bool)]>>,
     /// Literal keys every match contains at a bounded distance from its start, after the first
     /// token: `(key, fold, fewest, most)` tokens from the start. A rare one gives the candidates.
     pub anchors: Vec<(u32, bool, u32, u32)>,
@@ -445,6 +449,11 @@ impl fmt::Display for Program {
             }
             let mut needs: Vec<String> = cr.needs_labels.iter().map(|l| self.label(*l).to_string()).collect();
             needs.extend(cr.needs_keys.iter().map(|&(id, fold)| self.test_string(&CTest::Key { id, fold })));
+            needs.extend(cr.needs_any.iter().map(|any| {
+                let keys: Vec<String> =
+                    any.iter().map(|&(id, fold)| self.test_string(&CTest::Key { id, fold })).collect();
+                format!("one of ({})", keys.join(" | "))
+            }));
             if !needs.is_empty() {
                 writeln!(f, "  needs: {}", needs.join(", "))?;
             }

@@ -182,6 +182,15 @@ fn skipped(prog: &Program, s: &Scratch, r: RuleId) -> Option<String> {
             return Some(format!("it needs the word `{}`, which does not occur in the document", key_of(id)));
         }
     }
+    for any in &rule.needs_any {
+        if !any.iter().any(|&(id, fold)| super::has_bit(&s.present, 2 * id + fold as u32)) {
+            let words: Vec<String> = any.iter().map(|&(id, _)| format!("`{}`", key_of(id))).collect();
+            return Some(format!(
+                "it needs one of the words {}, none of which occurs in the document",
+                words.join(", ")
+            ));
+        }
+    }
     None
 }
 

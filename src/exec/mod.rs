@@ -836,9 +836,11 @@ fn annotation_starts_at(labels: &[LabelState], anns: &[Annotation], l: LabelId, 
     kept.get(i).is_some_and(|&id| anns[id as usize].start == p)
 }
 
-/// Whether every literal key the rule's matches contain occurs in the document.
+/// Whether every literal key the rule's matches contain occurs in the document, and one of
+/// each set of keys of which they contain one.
 fn has_needed_keys(cr: &CompiledRule, s: &Scratch) -> bool {
-    cr.needs_keys.iter().all(|&(id, fold)| has_bit(&s.present, 2 * id + fold as u32))
+    let present = |&(id, fold): &(u32, bool)| has_bit(&s.present, 2 * id + fold as u32);
+    cr.needs_keys.iter().all(present) && cr.needs_any.iter().all(|any| any.iter().any(present))
 }
 
 /// Whether bit `i` of a bitset is set.
