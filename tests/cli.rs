@@ -655,3 +655,50 @@ fn help_hides_the_benchmark_translator_and_quiet_silences_per_document_messages(
     assert_eq!(quiet_out, out, "the same records and error records");
     assert!(!quiet_err.contains("bad.txt: "), "{quiet_err}");
 }
+
+/// The commands `--help` lists (not `help` itself, nor hidden ones), from the binary's own help.
+fn listed_commands() -> Vec<String> {
+    let (_, help, _) = trawl(&["--help"]);
+    let commands = help.split("Commands:").nth(1).expect("a command list");
+    let names: Vec<String> = commands
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|n| *n != "help")
+        .map(str::to_string)
+        .collect();
+    assert!(names.len() >= 9 && names.iter().any(|n| n == "extract"), "{names:?}");
+    names
+}
+
+#[test]
+fn man_pages_and_completions_cover_every_command() {
+    let commands = listed_commands();
+    let dir = temp_dir("generate");
+    let (code, _, err) = trawl(&["generate", "man", "--out", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let top = std::fs::read_to_string(dir.join("trawl.1")).expect("trawl.1");
+    assert!(top.starts_with(".ie") && top.contains(".TH trawl 1"), "{top}");
+    for c in &commands {
+        let page = std::fs::read_to_string(dir.join(format!("trawl-{c}.1"))).unwrap_or_else(|_| panic!("trawl-{c}.1"));
+        let title = format!(".TH trawl-{c} 1  \"trawl-{c} {}\"", env!("CARGO_PKG_VERSION"));
+        assert!(page.contains(&title), "trawl-{c}.1 has its own title and version:\n{page}");
+        assert!(top.contains(&format!("trawl\\-{c}(1)")), "trawl.1 refers to trawl-{c}(1)");
+    }
+    // A command's page lists its options.
+    let extract = std::fs::read_to_string(dir.join("trawl-extract.1")).unwrap();
+    assert!(extract.contains("\\-\\-anchor\\-date") && extract.contains("\\-\\-rules"), "{extract}");
+    assert!(!dir.join("trawl-workload.1").exists(), "hidden commands get no page");
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let (code, script, err) = trawl(&["generate", shell]);
+        assert_eq!(code, 0, "{shell}: {err}");
+        for c in &commands {
+            assert!(script.contains(c.as_str()), "{shell} completion lacks `{c}`");
+        }
+        assert!(script.contains("anchor-date"), "{shell} completion lacks extract's options");
+    }
+    let (code, _, _) = trawl(&["generate", "bash", "--out", dir.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(dir.join("trawl.bash").exists());
+}

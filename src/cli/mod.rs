@@ -7,6 +7,7 @@
 mod batch;
 mod eval;
 mod explain;
+mod generate;
 mod inputs;
 mod shutdown;
 
@@ -104,6 +105,12 @@ enum Command {
         /// Rule files or folders; the bundled news pack when none is given.
         rules: Vec<PathBuf>,
     },
+    /// Write a man page or shell completions, made from this command line's definition.
+    #[command(after_help = "Examples:\n  \
+        trawl generate bash > ~/.local/share/bash-completion/completions/trawl\n  \
+        trawl generate zsh --out ~/.zfunc\n  \
+        trawl generate man --out man/man1      # trawl.1 and trawl-COMMAND.1")]
+    Generate(generate::GenerateArgs),
 }
 
 #[derive(clap::Args)]
@@ -384,6 +391,7 @@ pub fn main() -> ExitCode {
         Command::Dump { stage, rules } => dump(stage, &rules),
         Command::Tokens { inputs, format, offsets, line_breaks } => tokens(&inputs, format, offsets, line_breaks),
         Command::Explain(args) => explain::run(args),
+        Command::Generate(args) => generate::run(args, <Cli as clap::CommandFactory>::command()),
     }
 }
 
