@@ -702,3 +702,36 @@ fn man_pages_and_completions_cover_every_command() {
     assert_eq!(code, 0);
     assert!(dir.join("trawl.bash").exists());
 }
+
+#[test]
+fn fmt_rewrites_in_place_and_check_changes_nothing() {
+    let dir = temp_dir("fmt");
+    let file = dir.join("pack.trawl");
+    let messy = "rule r { match  \"a\"   cap emit A }\n";
+    std::fs::write(&file, messy).unwrap();
+    let path = file.to_str().unwrap();
+    let (code, out, err) = trawl(&["fmt", "--check", path]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("pack.trawl:1: not formatted") && err.contains("1 file not formatted"), "{out}{err}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), messy, "--check changes nothing");
+    let (code, _, err) = trawl(&["fmt", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let tidy = "rule r {\n  match  \"a\" cap\n  emit   A\n}\n";
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), tidy);
+    assert_eq!(trawl(&["fmt", "--check", path]).0, 0);
+    // A file that does not parse is left alone, with exit 2.
+    std::fs::write(dir.join("broken.trawl"), "rule r { match \"a\n").unwrap();
+    let (code, _, err) = trawl(&["fmt", dir.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("broken.trawl: does not parse"), "{err}");
+    // Standard input to standard output.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trawl"))
+        .args(["fmt", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run trawl");
+    child.stdin.take().unwrap().write_all(messy.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), tidy);
+}

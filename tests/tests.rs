@@ -26,6 +26,8 @@ mod batch;
 mod eval;
 // The command line: exit codes, error records, formats.
 mod cli;
+// `trawl fmt`: the canonical layout, and every rule file formatted twice.
+mod fmt;
 // The HTML page, in headless Chromium when there is one.
 mod html;
 // No hang, no lost output: pipes, write errors, signals, failing inputs.

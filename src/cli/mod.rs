@@ -7,6 +7,7 @@
 mod batch;
 mod eval;
 mod explain;
+mod fmt;
 mod generate;
 mod inputs;
 mod shutdown;
@@ -105,6 +106,12 @@ enum Command {
         /// Rule files or folders; the bundled news pack when none is given.
         rules: Vec<PathBuf>,
     },
+    /// Lay rule files out canonically, in place (comments kept; `--check` changes nothing).
+    #[command(after_help = "Examples:\n  \
+        trawl fmt my-pack\n  \
+        trawl fmt --check rules                # in CI: exit 1 when a file is not formatted\n  \
+        trawl fmt - < rule.trawl               # standard input to standard output")]
+    Fmt(fmt::FmtArgs),
     /// Write a man page or shell completions, made from this command line's definition.
     #[command(after_help = "Examples:\n  \
         trawl generate bash > ~/.local/share/bash-completion/completions/trawl\n  \
@@ -391,6 +398,7 @@ pub fn main() -> ExitCode {
         Command::Dump { stage, rules } => dump(stage, &rules),
         Command::Tokens { inputs, format, offsets, line_breaks } => tokens(&inputs, format, offsets, line_breaks),
         Command::Explain(args) => explain::run(args),
+        Command::Fmt(args) => fmt::run(args),
         Command::Generate(args) => generate::run(args, <Cli as clap::CommandFactory>::command()),
     }
 }

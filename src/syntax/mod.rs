@@ -9,4 +9,5 @@
 pub mod ast;
 mod parse;
 
-pub use parse::{parse, MAX_REPEAT, MAX_RULE_FILE_BYTES, RESERVED};
+pub mod format;
+pub use parse::{leaves, parse, Leaf, LeafKind, MAX_REPEAT, MAX_RULE_FILE_BYTES, RESERVED};

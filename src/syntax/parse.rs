@@ -942,3 +942,86 @@ fn unescape(s: &str) -> Result<String, String> {
     }
     Ok(out)
 }
+
+/// What a [`Leaf`] of the parse is, as far as the layout of a rule file cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeafKind {
+    /// A reference to a name, its constraints included (`Person(name)`).
+    Reference,
+    /// A capture's name before its `:`.
+    Capture,
+    /// A plain name (a function's name before its arguments, among others).
+    Ident,
+    /// `before` or `after`.
+    Context,
+    /// A quantifier after an element (`?`, `{1,3}`).
+    Quantifier,
+    /// A unary minus.
+    Neg,
+    /// Anything else: keywords, strings, literals, regexes, numbers, operators.
+    Other,
+}
+
+/// A token of a rule file that the parse produced, by its byte range; the text between leaves
+/// is whitespace, comments, punctuation and bare words of the grammar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Leaf {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+    /// What it is.
+    pub kind: LeafKind,
+}
+
+/// The leaves of a rule file's parse, in order: the tokens whose insides the layout keeps as
+/// written (strings, literals, regexes, references with their constraints, quantifiers, gaps,
+/// qualified names) and every other pair without inner pairs. `None` on a syntax error.
+pub fn leaves(text: &str) -> Option<Vec<Leaf>> {
+    let pairs = TrawlParser::parse(Rule::file, text).ok()?;
+    let mut out = Vec::new();
+    for pair in pairs {
+        collect_leaves(pair, &mut out);
+    }
+    Some(out)
+}
+
+fn collect_leaves(pair: Pair<Rule>, out: &mut Vec<Leaf>) {
+    let whole = matches!(
+        pair.as_rule(),
+        Rule::string
+            | Rule::literal
+            | Rule::regex
+            | Rule::gap
+            | Rule::quantifier
+            | Rule::reference
+            | Rule::path
+            | Rule::qname
+            | Rule::pack_name
+    );
+    let kind = match pair.as_rule() {
+        Rule::reference => LeafKind::Reference,
+        Rule::capture => LeafKind::Capture,
+        Rule::ident => LeafKind::Ident,
+        Rule::kw_before | Rule::kw_after => LeafKind::Context,
+        Rule::quantifier => LeafKind::Quantifier,
+        Rule::neg => LeafKind::Neg,
+        _ => LeafKind::Other,
+    };
+    let span = pair.as_span();
+    let mut inner = pair.into_inner().peekable();
+    if whole || inner.peek().is_none() {
+        // A pair without inner pairs is one word or symbol, but its span may run on over the
+        // whitespace and comments pest skipped looking for an optional part that was not there.
+        let text = span.as_str();
+        let len =
+            if whole { text.len() } else { text.find(|c: char| c.is_whitespace() || c == '#').unwrap_or(text.len()) };
+        if len > 0 {
+            out.push(Leaf { start: span.start(), end: span.start() + len, kind });
+        }
+        return;
+    }
+    for p in inner {
+        collect_leaves(p, out);
+    }
+}
