@@ -98,3 +98,115 @@ fn in_a_browser_every_record_is_one_highlight_and_its_tooltip_names_the_rule() {
         assert!(tip.contains("rules/news/people/people.trawl:"), "{how}: {tip}");
     }
 }
+
+/// `trawl serve` on a free port of 127.0.0.1, stopped when dropped.
+struct Playground {
+    child: std::process::Child,
+    addr: String,
+}
+
+impl Playground {
+    fn start() -> Playground {
+        use std::io::BufRead;
+        let mut child = trawl()
+            .args(["serve", "--port", "0"])
+            .current_dir(root())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("run trawl serve");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("first line");
+        let addr = line.split("http://").nth(1).and_then(|s| s.split('/').next()).unwrap_or_default().to_string();
+        assert!(addr.starts_with("127.0.0.1:"), "it listens on 127.0.0.1 only unless told: {line}");
+        Playground { child, addr }
+    }
+
+    /// One HTTP request; the status code and the body.
+    fn request(&self, method: &str, path: &str, body: &str) -> (u16, String) {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(&self.addr).expect("connect");
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            self.addr,
+            body.len()
+        );
+        s.write_all(head.as_bytes()).and_then(|()| s.write_all(body.as_bytes())).expect("send");
+        let mut out = String::new();
+        s.read_to_string(&mut out).expect("read");
+        let code = out.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+        (code, out.split("\r\n\r\n").nth(1).unwrap_or_default().to_string())
+    }
+}
+
+impl Drop for Playground {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn the_playground_answers_with_records_diagnostics_and_explanations() {
+    let p = Playground::start();
+    let (code, page) = p.request("GET", "/", "");
+    assert_eq!(code, 200);
+    for needle in ["http://", "https://", "src=", "<link"] {
+        assert!(!page.contains(needle), "the page refers to `{needle}`");
+    }
+    let call =
+        |rules: &str, text: &str| serde_json::json!({"rules": rules, "text": text, "anchor": "2023-05-01"}).to_string();
+    let (code, body) = p.request(
+        "POST",
+        "/api/extract",
+        &call("use news { Place }\nrule t { match \"talks\" emit T }", "The talks in Paris."),
+    );
+    assert_eq!(code, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    let labels: Vec<&str> =
+        v["records"].as_array().expect("records").iter().filter_map(|r| r["label"].as_str()).collect();
+    assert_eq!(labels, ["T", "Place"], "{body}");
+    let (_, body) = p.request("POST", "/api/extract", &call("rule t { match Titel emit T }", "x"));
+    let v: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(v["errors"][0]["line"], 1, "{body}");
+    assert!(v["diagnostics"].as_str().is_some_and(|d| d.contains("unknown name `Titel`")), "{body}");
+    let explain =
+        serde_json::json!({"rules": "rule t { match \"talks\" \"in\" emit T }", "text": "The talks ended.", "at": 4});
+    let (_, body) = p.request("POST", "/api/explain", &explain.to_string());
+    assert!(body.contains("\\\"in\\\" failed at \\\"ended\\\""), "{body}");
+    // Bounded: a body over the limit is refused, unknown paths are not found.
+    let (code, _) = p.request("POST", "/api/extract", &"x".repeat(5 << 20));
+    assert_eq!(code, 413);
+    assert_eq!(p.request("GET", "/etc/passwd", "").0, 404);
+}
+
+#[test]
+fn in_a_browser_the_playground_highlights_a_typed_rule_and_shows_a_broken_ones_diagnostic() {
+    let Some(browser) = chromium() else {
+        assert!(std::env::var_os("CI").is_none(), "CI must have chromium (.ci/run installs it)");
+        eprintln!("skipped: no chromium to drive the playground in (set CHROMIUM, or install Debian's chromium)");
+        return;
+    };
+    let p = Playground::start();
+    let out = Command::new(&browser)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        .args(["--virtual-time-budget=30000", "--dump-dom"])
+        .arg(format!("http://{}/#selftest", p.addr))
+        .output()
+        .expect("chromium");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let result = dom.split("<pre id=\"selftest\">").nth(1).and_then(|s| s.split("</pre>").next());
+    let result =
+        result.unwrap_or_else(|| panic!("no self-test result; chromium said {}", String::from_utf8_lossy(&out.stderr)));
+    let result = result.replace("&quot;", "\"").replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">");
+    let got: serde_json::Value = serde_json::from_str(&result).unwrap_or_else(|e| panic!("{e}: {result}"));
+    assert_eq!(got["started"], true, "{got}");
+    assert!(got["records"].as_u64().is_some_and(|n| n > 40), "the sample article's records: {got}");
+    assert_eq!(got["highlighted"], true, "the typed rule's record is highlighted: {got}");
+    assert_eq!(got["probe"], "Tokyo", "{got}");
+    assert!(got["explain"].as_str().is_some_and(|e| e.starts_with("rule probe (")), "clicking explains: {got}");
+    assert!(got["diagnostic"].as_str().is_some_and(|d| d.contains("unknown name `Titel`")), "{got}");
+    assert!(
+        got["highlights_kept"].as_u64() > got["records"].as_u64(),
+        "a broken rule keeps the last highlights: {got}"
+    );
+}

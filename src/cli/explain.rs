@@ -109,19 +109,7 @@ pub(super) fn run(args: ExplainArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let first = chars.map(|(a, _)| doc.tokens.iter().position(|t| t.char_end as usize > a).unwrap_or(doc.tokens.len()));
-    let range = match (chars, first) {
-        (Some((_, b)), Some(first)) => {
-            let last =
-                doc.tokens.iter().rposition(|t| (t.char_start as usize) < b).map_or(first, |i| i + 1).max(first + 1);
-            // For a rule, a few tokens before the place too: an attempt may start before what it
-            // should cover. For a label, each of its rules at the place.
-            let from = if by_rule.is_some() { first.saturating_sub(3) } else { first };
-            let to = if by_rule.is_some() { last } else { first + 1 };
-            (from as u32, to.min(doc.tokens.len()) as u32)
-        }
-        _ => (0, 0),
-    };
+    let range = chars.map_or((0, 0), |c| tokens_around(&doc, c, by_rule.is_some()));
     let all: Vec<Explanation> =
         chosen.iter().map(|&r| exec::explain::explain(prog, &doc, &ex, &scratch, r, range)).collect();
     // For a label: its annotations at the place, whichever rule made them.
@@ -148,6 +136,16 @@ pub(super) fn run(args: ExplainArgs) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// The tokens whose attempts explain characters `[a, b)`: for a rule, from a few tokens before
+/// (an attempt may start before what it should cover) to the last token there; for a label,
+/// the first token there (each of its rules is tried at the place).
+pub(super) fn tokens_around(doc: &trawl::text::Document, (a, b): (usize, usize), rule: bool) -> (u32, u32) {
+    let first = doc.tokens.iter().position(|t| t.char_end as usize > a).unwrap_or(doc.tokens.len());
+    let last = doc.tokens.iter().rposition(|t| (t.char_start as usize) < b).map_or(first, |i| i + 1).max(first + 1);
+    let (from, to) = if rule { (first.saturating_sub(3), last) } else { (first, first + 1) };
+    (from as u32, to.min(doc.tokens.len()) as u32)
 }
 
 /// A label at a place: its annotations there, then each rule that emits it, tried there.

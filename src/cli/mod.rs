@@ -10,6 +10,7 @@ mod explain;
 mod fmt;
 mod generate;
 mod inputs;
+mod serve;
 mod shutdown;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -112,6 +113,12 @@ enum Command {
         trawl fmt --check rules                # in CI: exit 1 when a file is not formatted\n  \
         trawl fmt - < rule.trawl               # standard input to standard output")]
     Fmt(fmt::FmtArgs),
+    /// A playground in the browser, on 127.0.0.1: rules and a text, the records as you type,
+    /// and why a rule matched or not where you click.
+    #[command(after_help = "Examples:\n  \
+        trawl serve                            # the bundled pack and the sample article\n  \
+        trawl serve --rules my-rule.trawl article.txt --port 8000")]
+    Serve(serve::ServeArgs),
     /// Write a man page or shell completions, made from this command line's definition.
     #[command(after_help = "Examples:\n  \
         trawl generate bash > ~/.local/share/bash-completion/completions/trawl\n  \
@@ -399,6 +406,7 @@ pub fn main() -> ExitCode {
         Command::Tokens { inputs, format, offsets, line_breaks } => tokens(&inputs, format, offsets, line_breaks),
         Command::Explain(args) => explain::run(args),
         Command::Fmt(args) => fmt::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Generate(args) => generate::run(args, <Cli as clap::CommandFactory>::command()),
     }
 }

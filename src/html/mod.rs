@@ -4,7 +4,7 @@
 //! document ([`open_document`], a [`record`] each, [`close_document`]; or
 //! [`error_json`]), each followed by `,`, then [`TAIL`].
 //! The page needs nothing from the network: its style sheet and script are
-//! embedded from `page.css` and `page.js`, and the documents travel as one
+//! embedded from `page.css`, `marks.js` (shared with `trawl serve`) and `page.js`, and the documents travel as one
 //! JSON array in a `<script type="application/json">` element, which the
 //! script turns into the text with every record highlighted in its label's
 //! colour (nested records inside one another, records that cross split at
@@ -16,6 +16,9 @@ use crate::exec::Annotation;
 use crate::output::{OffsetUnit, RecordView};
 use crate::text::Document;
 use crate::Program;
+
+/// The script that lays records out as nested marks, shared with the playground.
+pub const MARKS_JS: &str = include_str!("marks.js");
 
 /// The page up to the documents' JSON array (opened).
 pub const HEAD: &str = concat!(
@@ -30,8 +33,12 @@ pub const HEAD: &str = concat!(
 );
 
 /// The rest of the page: closes the array (`null` after the last comma) and runs the script.
-pub const TAIL: &str =
-    concat!("null]\n</script>\n<script>\n", include_str!("page.js"), "</script>\n</body>\n</html>\n");
+pub const TAIL: &str = concat!(
+    "null]\n</script>\n<script>\n",
+    include_str!("marks.js"),
+    include_str!("page.js"),
+    "</script>\n</body>\n</html>\n"
+);
 
 /// Opens one document's JSON object: its id, its text, and the array of its records, which
 /// [`record`] appends to and [`close_document`] closes.

@@ -32,26 +32,11 @@
     main.append(art);
   }
   function render(parent, chars, from, to, recs) {
-    // recs: parts inside [from, to); the earliest first, the longest first among equals.
-    recs.sort((a, b) => a.start - b.start || b.end - a.end || a.id - b.id);
-    let at = from;
-    while (recs.length) {
-      const top = recs.shift();
-      if (top.start > at) parent.append(chars.slice(at, top.start).join(""));
-      const inner = [], rest = [];
-      for (const p of recs) {
-        if (p.start >= top.end) rest.push(p);
-        else if (p.end <= top.end) inner.push(p);
-        else { inner.push({ ...p, end: top.end }); rest.push({ ...p, start: top.end }); }
-      }
+    putMarks(parent, chars, from, to, recs, top => {
       const m = el("mark", { tabindex: "0", "data-rec": String(top.id), "data-label": top.r.label });
       m.style.setProperty("--hue", hue(top.r.label));
-      render(m, chars, top.start, top.end, inner);
-      parent.append(m);
-      at = Math.max(at, top.end);
-      recs = rest;
-    }
-    if (to > at) parent.append(chars.slice(at, to).join(""));
+      return m;
+    });
   }
   // The legend: one checkbox per label.
   const legend = document.getElementById("legend");
