@@ -66,19 +66,24 @@ fn chromium() -> Option<String> {
     Command::new(&name).arg("--version").output().ok().filter(|o| o.status.success()).map(|_| name)
 }
 
-#[test]
-fn in_a_browser_every_record_is_one_highlight_and_its_tooltip_names_the_rule() {
-    let Some(browser) = chromium() else {
+/// Chromium, or `None` after saying the test is skipped (never on CI, which installs it).
+fn chromium_or_skip(what: &str) -> Option<String> {
+    let browser = chromium();
+    if browser.is_none() {
         assert!(std::env::var_os("CI").is_none(), "CI must have chromium (.ci/run installs it)");
-        eprintln!("skipped: no chromium to render the page in (set CHROMIUM, or install Debian's chromium)");
-        return;
-    };
-    let dir = temp_dir("browser");
-    let (page, records) = seed_page(&dir);
-    let out = Command::new(&browser)
+        eprintln!("skipped: no chromium to {what} in (set CHROMIUM, or install Debian's chromium)");
+    }
+    browser
+}
+
+/// What a page's `#selftest` wrote into its `<pre id="selftest">`, opened in headless Chromium
+/// with `budget` milliseconds of virtual time.
+fn selftest(browser: &str, url: &str, budget: u32) -> serde_json::Value {
+    let out = Command::new(browser)
         .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        .args(["--virtual-time-budget=5000", "--dump-dom"])
-        .arg(format!("file://{}#selftest", page.display()))
+        .arg(format!("--virtual-time-budget={budget}"))
+        .arg("--dump-dom")
+        .arg(url)
         .output()
         .expect("chromium");
     let dom = String::from_utf8_lossy(&out.stdout);
@@ -86,7 +91,15 @@ fn in_a_browser_every_record_is_one_highlight_and_its_tooltip_names_the_rule() {
     let result = result
         .unwrap_or_else(|| panic!("no self-test in the page; chromium said {}", String::from_utf8_lossy(&out.stderr)));
     let result = result.replace("&quot;", "\"").replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">");
-    let got: serde_json::Value = serde_json::from_str(&result).expect("self-test JSON");
+    serde_json::from_str(&result).unwrap_or_else(|e| panic!("{e}: {result}"))
+}
+
+#[test]
+fn in_a_browser_every_record_is_one_highlight_and_its_tooltip_names_the_rule() {
+    let Some(browser) = chromium_or_skip("render the page") else { return };
+    let dir = temp_dir("browser");
+    let (page, records) = seed_page(&dir);
+    let got = selftest(&browser, &format!("file://{}#selftest", page.display()), 5000);
     assert_eq!(got["records"], records);
     assert_eq!(got["highlighted"], records, "{got}");
     assert_eq!(got["wrong"], serde_json::json!([]), "records whose highlight has other text");
@@ -181,24 +194,9 @@ fn the_playground_answers_with_records_diagnostics_and_explanations() {
 
 #[test]
 fn in_a_browser_the_playground_highlights_a_typed_rule_and_shows_a_broken_ones_diagnostic() {
-    let Some(browser) = chromium() else {
-        assert!(std::env::var_os("CI").is_none(), "CI must have chromium (.ci/run installs it)");
-        eprintln!("skipped: no chromium to drive the playground in (set CHROMIUM, or install Debian's chromium)");
-        return;
-    };
+    let Some(browser) = chromium_or_skip("drive the playground") else { return };
     let p = Playground::start();
-    let out = Command::new(&browser)
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        .args(["--virtual-time-budget=30000", "--dump-dom"])
-        .arg(format!("http://{}/#selftest", p.addr))
-        .output()
-        .expect("chromium");
-    let dom = String::from_utf8_lossy(&out.stdout);
-    let result = dom.split("<pre id=\"selftest\">").nth(1).and_then(|s| s.split("</pre>").next());
-    let result =
-        result.unwrap_or_else(|| panic!("no self-test result; chromium said {}", String::from_utf8_lossy(&out.stderr)));
-    let result = result.replace("&quot;", "\"").replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">");
-    let got: serde_json::Value = serde_json::from_str(&result).unwrap_or_else(|e| panic!("{e}: {result}"));
+    let got = selftest(&browser, &format!("http://{}/#selftest", p.addr), 30000);
     assert_eq!(got["started"], true, "{got}");
     assert!(got["records"].as_u64().is_some_and(|n| n > 40), "the sample article's records: {got}");
     assert_eq!(got["highlighted"], true, "the typed rule's record is highlighted: {got}");
