@@ -239,3 +239,30 @@ fn arbitrary_characters_give_the_same_records() {
         assert_eq!(whole, windows, "text: {text:?}");
     }
 }
+
+/// A paragraph is judged wrapped prose or not on all its lines, whichever window holds a part
+/// of it: here a short paragraph whose single line break ends a sentence, and a wrapped one
+/// whose line breaks are spaces, each with an entry across a line break and one in a far window.
+#[test]
+fn a_line_break_reads_the_same_in_a_window_as_in_the_whole_text() {
+    let rules = trawl::Rules::from_source(
+        "t.trawl",
+        r#"lexicon City = ["Paris", "New York", "York"] with case ignore
+rule r { match "a" City City emit C }"#,
+    )
+    .expect("rules");
+    let filler = "word ".repeat(200);
+    let texts = [
+        // (found by fuzzing) a window starts inside a paragraph whose lines are not wrapped prose
+        format!("Paris May New New New New {filler}a Paris \n New York York a a a a York York Paris"),
+        format!(
+            "{filler}\n\nThe delegation said that a Paris\nNew York exchange would follow in the autumn and that it\n\
+             would be announced later by the two city councils after the talks ended on Monday.\n\n{filler}"
+        ),
+    ];
+    for text in &texts {
+        let ((whole, _), (windows, some)) = both(&rules, text);
+        assert!(some > 0, "the prefilter is used");
+        assert_eq!(whole, windows, "text: {text:?}");
+    }
+}

@@ -163,13 +163,20 @@ impl<'t> Document<'t> {
         let mut doc = Document { text, tokens, sentences: vec![], paragraphs: vec![] };
         let bytes = text.as_bytes();
         let (mut at, mut chars) = from;
+        // Where the paragraph of the next window began, found by one pass over the text (what
+        // the windows hold included), and whether that paragraph is wrapped prose, judged once.
+        let mut paragraphs = Paragraphs { at: from.0, start: None, newline: false, judged: None };
         for &(start, end) in windows {
             debug_assert!(at <= start && start <= end && end <= text.len());
             chars += count_chars(&bytes[at..start]);
             let mut t = Tokenizer::new(&text[..end]);
+            t.full = text;
             t.breaks = breaks;
             t.pos = start;
             t.chars = chars;
+            if breaks == LineBreaks::Auto {
+                t.wrapped_first = paragraphs.wrapped_at(text, start);
+            }
             t.run(&mut doc);
             chars = t.chars;
             at = end;
@@ -182,6 +189,48 @@ impl<'t> Document<'t> {
     pub fn token_text(&self, i: usize) -> &'t str {
         let t = &self.tokens[i];
         &self.text[t.start as usize..t.end as usize]
+    }
+}
+
+/// The paragraphs of a text read forward to each window of [`Document::tokenize_windows`]: a
+/// paragraph begins at the first non-space byte after whitespace with two line breaks, as the
+/// tokenizer has it.
+struct Paragraphs {
+    /// Bytes before this are read.
+    at: usize,
+    /// Where the current paragraph began (`None`: it begins at the next non-space byte).
+    start: Option<usize>,
+    /// A line break was read since the last non-space byte.
+    newline: bool,
+    /// The last paragraph judged, and whether it is wrapped prose.
+    judged: Option<(usize, bool)>,
+}
+
+impl Paragraphs {
+    /// Whether the paragraph a window from `pos` begins in is wrapped prose, when it began
+    /// before `pos` (`None`: the window's first token begins a paragraph).
+    fn wrapped_at(&mut self, text: &str, pos: usize) -> Option<bool> {
+        for (i, &b) in text.as_bytes()[self.at..pos].iter().enumerate() {
+            match b {
+                b'\n' if self.newline => self.start = None,
+                b'\n' => self.newline = true,
+                b' ' | b'\t' | b'\r' | b'\x0b' | b'\x0c' => {}
+                _ => {
+                    self.newline = false;
+                    self.start.get_or_insert(self.at + i);
+                }
+            }
+        }
+        self.at = pos;
+        let start = self.start?;
+        match self.judged {
+            Some((s, w)) if s == start => Some(w),
+            _ => {
+                let w = is_wrapped(&text[start..]);
+                self.judged = Some((start, w));
+                Some(w)
+            }
+        }
     }
 }
 
@@ -350,11 +399,25 @@ struct Tokenizer<'t> {
     pos: usize,
     chars: u32,
     breaks: LineBreaks,
+    /// The whole text `text` is a prefix of: a paragraph's layout (wrapped prose or not) is
+    /// judged on all of it, not on the part a window holds.
+    full: &'t str,
+    /// Whether the paragraph the first token is in, which began before `pos`, is wrapped prose
+    /// (`None`: it begins at the first token).
+    wrapped_first: Option<bool>,
 }
 
 impl<'t> Tokenizer<'t> {
     fn new(text: &'t str) -> Self {
-        Tokenizer { text, bytes: text.as_bytes(), pos: 0, chars: 0, breaks: LineBreaks::Auto }
+        Tokenizer {
+            text,
+            full: text,
+            bytes: text.as_bytes(),
+            pos: 0,
+            chars: 0,
+            breaks: LineBreaks::Auto,
+            wrapped_first: None,
+        }
     }
 
     #[inline]
@@ -387,7 +450,7 @@ impl<'t> Tokenizer<'t> {
         // ... and it is in lower case (`a.m.`, `q.i.d.`, `etc.`): any capitalized word but a name
         // of a day, a month or a time zone opens the next sentence.
         let mut lower_abbrev_end = false;
-        let mut wrapped: Option<bool> = None;
+        let mut wrapped: Option<bool> = self.wrapped_first.take();
         while let Some(&b) = self.bytes.get(self.pos) {
             // ASCII whitespace, the common case, without decoding.
             if b < 0x80 && (b == b' ' || (b'\t'..=b'\r').contains(&b)) {
@@ -412,7 +475,7 @@ impl<'t> Tokenizer<'t> {
                         LineBreaks::Sentence => true,
                         LineBreaks::Space => false,
                         LineBreaks::Auto => {
-                            !*wrapped.get_or_insert_with(|| is_wrapped(&self.text[par_byte.unwrap_or(self.pos)..]))
+                            !*wrapped.get_or_insert_with(|| is_wrapped(&self.full[par_byte.unwrap_or(self.pos)..]))
                         }
                     };
                 if newlines >= 2 {
