@@ -2,8 +2,9 @@
 //!
 //! A [`Diagnostic`] has a severity, a message, a primary [`Span`], optional
 //! secondary labels and hints. Every stage returns all the problems it found
-//! in a list; rendering happens only at the edge ([`render`]), in the style of
-//! rustc: `file:line:col`, the source line, a caret under the span, hints.
+//! in a list; rendering happens only at the edge ([`render`], [`render_with`] in
+//! colour), in the style of rustc through annotate-snippets: `file:line:col`, the
+//! source lines, carets under the span, hints.
 
 use crate::source::{SourceMap, Span};
 use std::fmt::Write;
@@ -136,49 +137,51 @@ pub fn to_json(sources: &SourceMap, diags: &[Diagnostic]) -> Vec<serde_json::Val
 
 /// Renders diagnostics as plain text (no colour), rustc style.
 pub fn render(sources: &SourceMap, diags: &[Diagnostic]) -> String {
+    render_with(sources, diags, false)
+}
+
+/// Renders diagnostics rustc style with annotate-snippets, in colour when `color`: the source
+/// lines of each span (several when it runs over lines) with carets under it, placed by display
+/// width (`東京` is four columns), secondary labels in their own files, hints last.
+pub fn render_with(sources: &SourceMap, diags: &[Diagnostic], color: bool) -> String {
+    use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
     let mut out = String::new();
     for d in diags {
-        render_one(&mut out, sources, d);
+        let level = match d.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+        };
+        // One snippet per file, the primary span first, each label in its file's snippet.
+        let mut spans: Vec<(Span, Option<&str>, bool)> = d.span.iter().map(|&s| (s, None, true)).collect();
+        spans.extend(d.labels.iter().map(|(s, note)| (*s, Some(note.as_str()), false)));
+        let mut files: Vec<crate::source::FileId> = Vec::new();
+        for (s, _, _) in &spans {
+            if !files.contains(&s.file) {
+                files.push(s.file);
+            }
+        }
+        let mut group = Group::with_title(level.primary_title(d.message.as_str()));
+        for f in files {
+            let file = sources.get(f);
+            let mut snippet = Snippet::source(file.text.as_str()).path(file.name.as_str()).fold(true);
+            for (s, note, primary) in spans.iter().filter(|(s, _, _)| s.file == f) {
+                let kind = if *primary { AnnotationKind::Primary } else { AnnotationKind::Context };
+                let range = s.start as usize..(s.end as usize).max(s.start as usize);
+                let mut annotation = kind.span(range);
+                if let Some(note) = note.filter(|n| !n.is_empty()) {
+                    annotation = annotation.label(note);
+                }
+                snippet = snippet.annotation(annotation);
+            }
+            group = group.element(snippet);
+        }
+        for h in &d.hints {
+            group = group.element(Level::HELP.message(h.as_str()));
+        }
+        let _ = writeln!(out, "{}\n", renderer.render(&[group]));
     }
     out
-}
-
-fn render_one(out: &mut String, sources: &SourceMap, d: &Diagnostic) {
-    let sev = match d.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    };
-    let _ = writeln!(out, "{sev}: {}", d.message);
-    if let Some(span) = d.span {
-        snippet(out, sources, span, "");
-    }
-    for (span, note) in &d.labels {
-        snippet(out, sources, *span, note);
-    }
-    for h in &d.hints {
-        let _ = writeln!(out, "  = help: {h}");
-    }
-    out.push('\n');
-}
-
-fn snippet(out: &mut String, sources: &SourceMap, span: Span, note: &str) {
-    let file = sources.get(span.file);
-    let (line, col) = file.line_col(span.start);
-    let (end_line, end_col) = file.line_col(span.end);
-    let text = file.line_text(line);
-    let gutter = line.to_string().len();
-    let pad = " ".repeat(gutter);
-    let _ = writeln!(out, "{pad}--> {}:{line}:{col}", file.name);
-    let _ = writeln!(out, "{pad} |");
-    let _ = writeln!(out, "{line} | {text}");
-    let width = if end_line == line {
-        end_col.saturating_sub(col).max(1)
-    } else {
-        (text.chars().count() + 1).saturating_sub(col).max(1)
-    };
-    let lead: String = text.chars().take(col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
-    let sep = if note.is_empty() { "" } else { " " };
-    let _ = writeln!(out, "{pad} | {lead}{}{sep}{note}", "^".repeat(width));
 }
 
 /// The closest name to `name` among `candidates`, if it is close enough to suggest.

@@ -735,3 +735,35 @@ fn fmt_rewrites_in_place_and_check_changes_nothing() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), tidy);
 }
+
+/// Runs trawl with extra environment variables.
+fn trawl_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trawl"));
+    cmd.args(args).current_dir(root()).env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run trawl");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn color_is_one_flag_for_every_command_and_follows_no_color_and_clicolor_force() {
+    let broken = "tests/fixtures/check/err/unknown_name.trawl";
+    let esc = "\u{1b}[";
+    // Not a terminal: no colour, unless asked for.
+    assert!(!trawl_env(&["check", broken], &[]).2.contains(esc));
+    assert!(trawl_env(&["check", "--color", "always", broken], &[]).2.contains(esc));
+    assert!(trawl_env(&["--color", "always", "check", broken], &[]).2.contains(esc), "--color before the command");
+    assert!(trawl_env(&["check", broken], &[("CLICOLOR_FORCE", "1")]).2.contains(esc));
+    assert!(!trawl_env(&["check", broken], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]).2.contains(esc));
+    assert!(!trawl_env(&["check", "--color", "never", broken], &[("CLICOLOR_FORCE", "1")]).2.contains(esc));
+    // The same flag for extract's rule errors and for test's report.
+    assert!(trawl_env(&["extract", "--color", "always", "--rules", broken, "-"], &[]).2.contains(esc));
+    let (_, out, _) = trawl_env(&["test", "--color", "always", "tests/fixtures/test/failing.trawl"], &[]);
+    assert!(out.contains(esc), "{out}");
+}

@@ -29,6 +29,10 @@ use trawl::{diag, exec, Date, Options, RuleErrors, Rules};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// When to colour what is written for people: diagnostics, test and snapshot reports
+    /// (`auto`: on a terminal, unless `NO_COLOR` is set; `CLICOLOR_FORCE` forces it).
+    #[arg(long, global = true, value_enum, default_value = "auto", value_name = "WHEN")]
+    color: ColorChoice,
 }
 
 #[derive(Subcommand)]
@@ -134,8 +138,6 @@ struct TestArgs {
     /// Report format.
     #[arg(long, value_enum, default_value = "human")]
     format: ReportFormat,
-    #[command(flatten)]
-    color: ColorArg,
     /// Also list passing examples.
     #[arg(long, short = 'v')]
     verbose: bool,
@@ -164,8 +166,6 @@ struct SnapshotArgs {
     /// Report format of `--check`.
     #[arg(long, value_enum, default_value = "human")]
     format: ReportFormat,
-    #[command(flatten)]
-    color: ColorArg,
     /// Files or folders (read recursively, in sorted order); `-` reads standard input.
     #[arg(value_name = "INPUT", required = true)]
     inputs: Vec<PathBuf>,
@@ -214,13 +214,6 @@ enum ReportFormat {
     Github,
 }
 
-#[derive(clap::Args)]
-struct ColorArg {
-    /// When to colour human output (`NO_COLOR` turns `auto` off).
-    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
-    color: ColorChoice,
-}
-
 #[derive(Clone, Copy, ValueEnum)]
 enum ColorChoice {
     Auto,
@@ -228,20 +221,27 @@ enum ColorChoice {
     Never,
 }
 
-impl ColorArg {
-    fn style(&self) -> Style {
-        use std::io::IsTerminal;
-        let color = match self.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && std::env::var("TERM").map_or(true, |t| t != "dumb")
-            }
-        };
-        Style { color }
+/// `--color`, set once in [`main`].
+static COLOR: std::sync::OnceLock<ColorChoice> = std::sync::OnceLock::new();
+
+/// Whether to colour what goes to `stream`: `--color`, and for `auto` anstream's reading of the
+/// terminal and of `NO_COLOR`, `CLICOLOR_FORCE` and `TERM`.
+fn colour_for(stream: &impl anstream::stream::RawStream) -> bool {
+    match COLOR.get().copied().unwrap_or(ColorChoice::Auto) {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => anstream::AutoStream::choice(stream) != anstream::ColorChoice::Never,
     }
+}
+
+/// The style of reports on standard output.
+fn style() -> Style {
+    Style { color: colour_for(&io::stdout()) }
+}
+
+/// Diagnostics for standard error, in colour when it is coloured.
+fn render_diagnostics(sources: &trawl::source::SourceMap, diags: &[diag::Diagnostic]) -> String {
+    diag::render_with(sources, diags, colour_for(&io::stderr()))
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -395,6 +395,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    let _ = COLOR.set(cli.color);
     match cli.command {
         Command::Extract(args) => extract(args),
         Command::Check { rules, deny, format } => check(&rules, deny.is_some(), format),
@@ -431,7 +432,7 @@ fn bundled_or(p: &Path) -> PathBuf {
 
 fn report(errors: &RuleErrors) -> ExitCode {
     let n = errors.diagnostics.iter().filter(|d| d.severity == diag::Severity::Error).count();
-    eprint!("{errors}");
+    eprint!("{}", render_diagnostics(&errors.sources, &errors.diagnostics));
     eprintln!("trawl: {n} error{} in the rules", if n == 1 { "" } else { "s" });
     ExitCode::from(2)
 }
@@ -552,7 +553,7 @@ fn check_one(paths: &[PathBuf], deny_warnings: bool) -> ExitCode {
             let set = &rules.program.set;
             let n = rules.warnings.len();
             if n > 0 {
-                eprint!("{}", diag::render(&set.sources, &rules.warnings));
+                eprint!("{}", render_diagnostics(&set.sources, &rules.warnings));
             }
             let warned = if n == 0 { String::new() } else { format!(", {n} warning{}", if n == 1 { "" } else { "s" }) };
             if deny_warnings && n > 0 {
@@ -590,7 +591,7 @@ fn test(args: TestArgs) -> ExitCode {
         let mine = run_examples(&rules);
         if several && args.format == ReportFormat::Human {
             text.push_str(&format!("pack {}:\n", pack[0].display()));
-            text.push_str(&report::human(&mine, args.color.style(), args.verbose));
+            text.push_str(&report::human(&mine, style(), args.verbose));
         }
         if args.explain && args.format == ReportFormat::Human {
             explained.push_str(&explain::failing_examples(&rules, &mine));
@@ -608,7 +609,7 @@ fn test(args: TestArgs) -> ExitCode {
     }
     let text = match args.format {
         ReportFormat::Human if several => text,
-        ReportFormat::Human => report::human(&outcomes, args.color.style(), args.verbose),
+        ReportFormat::Human => report::human(&outcomes, style(), args.verbose),
         ReportFormat::Json => report::json(&outcomes),
         ReportFormat::Junit => report::junit(&outcomes),
         ReportFormat::Github => report::github(&outcomes),
@@ -790,7 +791,7 @@ fn snapshot(args: SnapshotArgs) -> ExitCode {
         })
     };
     let text = match args.format {
-        ReportFormat::Human => trawl::snapshot::human(&checks, &locate, args.color.style()),
+        ReportFormat::Human => trawl::snapshot::human(&checks, &locate, style()),
         ReportFormat::Json => trawl::snapshot::json(&checks),
         ReportFormat::Junit => trawl::snapshot::junit(&checks),
         ReportFormat::Github => trawl::snapshot::github(&checks, &locate),
@@ -918,7 +919,7 @@ fn dump(stage: DumpStage, paths: &[PathBuf]) -> ExitCode {
                 return write_failed(e);
             }
             if diag::has_errors(&diags) {
-                eprint!("{}", diag::render(&loaded.sources, &diags));
+                eprint!("{}", render_diagnostics(&loaded.sources, &diags));
                 return ExitCode::from(2);
             }
             ExitCode::SUCCESS
