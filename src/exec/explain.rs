@@ -11,7 +11,7 @@
 
 use super::{eval, resolve, Annotation, Cx, Extraction, Origin, Scratch};
 use crate::check::hir::{self, LabelId, Pat, RuleId, Test};
-use crate::compile::{build_regex, CTest, Program};
+use crate::compile::{build_regex, CTest, Program, NO_SLOT};
 use crate::text::{fold_case, normalize, Document};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -147,11 +147,18 @@ pub fn explain(
             }
             (None, Some((e, path))) => {
                 let why = if !rule.conditions.is_empty() {
-                    "the pattern matched, but a `where` condition was false"
+                    format!(
+                        "the pattern matched ({:?}), but {}",
+                        span(start, *e).text,
+                        tracer.where_false(start, *e, path)
+                    )
                 } else {
-                    "the pattern matches here, but an earlier match of the rule covers this start"
+                    format!(
+                        "the pattern matches here ({:?}), but an earlier match of the rule covers this start",
+                        span(start, *e).text
+                    )
                 };
-                (path.clone(), format!("{why} ({:?})", span(start, *e).text))
+                (path.clone(), why)
             }
             (None, None) => match tracer.best.take() {
                 Some(f) => {
@@ -558,6 +565,59 @@ impl Tracer<'_, '_> {
         }
     }
 
+    /// Why the `where` of a match the trace found (tokens `[start, end)`, elements `path`) was
+    /// false: the first condition that was, with both sides of a comparison, and what each
+    /// capture bound. The captures are read back from the path's elements (`n:num`); a field
+    /// of a captured annotation is not known here and reads as nothing.
+    fn where_false(&self, start: u32, end: u32, path: &[(String, Span)]) -> String {
+        let (cx, rule) = (self.cx, self.rule);
+        let token_at = |c: usize| cx.doc.tokens.partition_point(|t| (t.char_start as usize) < c) as u32;
+        let mut slots = vec![NO_SLOT; 2 + 3 * rule.captures.len()];
+        (slots[0], slots[1]) = (start, end);
+        for (label, sp) in path {
+            let (s, e) = (token_at(sp.start), token_at(sp.end));
+            for name in label.split(':') {
+                let Some(c) = rule.captures.iter().position(|n| n == name) else { break };
+                let at = 2 + 3 * c;
+                slots[at] = if slots[at] == NO_SLOT { s } else { slots[at].min(s) };
+                slots[at + 1] = if slots[at + 1] == NO_SLOT { e } else { slots[at + 1].max(e) };
+            }
+        }
+        let b = eval::Bound { rule: rule_id(cx.prog, rule), slots: &slots, events: &[] };
+        let opts = super::Options::default();
+        let shown = |x: &hir::Expr| show_value(cx.doc, &eval::eval(cx, x, &b, &opts));
+        let n = rule.conditions.len();
+        let Some((i, c)) = rule.conditions.iter().enumerate().find(|(_, c)| !eval::eval(cx, c, &b, &opts).truthy())
+        else {
+            return "a `where` condition was false".into();
+        };
+        let which =
+            if n == 1 { "the `where` condition".to_string() } else { format!("`where` condition {} of {n}", i + 1) };
+        // Down a conjunction to its first false part, then both sides of a comparison.
+        let mut c = c;
+        while let hir::Expr::And(items) = c {
+            match items.iter().find(|x| !eval::eval(cx, x, &b, &opts).truthy()) {
+                Some(x) => c = x,
+                None => break,
+            }
+        }
+        let what = match c {
+            hir::Expr::Compare(l, op, r) => format!("{} {} {} is false", shown(l), op_text(*op), shown(r)),
+            other => format!("it is {}", shown(other)),
+        };
+        let bound: Vec<String> = rule
+            .captures
+            .iter()
+            .enumerate()
+            .filter(|(c, name)| !name.starts_with('#') && slots[2 + 3 * c] != NO_SLOT)
+            .map(|(c, name)| {
+                format!("{name} = {}", show_value(cx.doc, &super::Value::Span(slots[2 + 3 * c], slots[3 + 3 * c])))
+            })
+            .collect();
+        let bound = if bound.is_empty() { String::new() } else { format!(" ({})", bound.join(", ")) };
+        format!("{which} was false: {what}{bound}")
+    }
+
     fn name_of(&self, c: usize) -> &str {
         self.rule.captures.get(c).map_or("?", |s| s.as_str())
     }
@@ -664,6 +724,26 @@ fn test_text(prog: &Program, t: &Test) -> String {
         Test::And(items) => items.iter().map(|i| test_text(prog, i)).collect::<Vec<_>>().join(" & "),
         Test::Or(items) => format!("({})", items.iter().map(|i| test_text(prog, i)).collect::<Vec<_>>().join(" | ")),
     }
+}
+
+/// A value as the explanation shows it: text quoted, numbers as written, nothing as `nothing`.
+fn show_value(doc: &Document, v: &super::Value) -> String {
+    use super::Value;
+    match v {
+        Value::Null => "nothing".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Num(n) => n.normalize().to_string(),
+        Value::Str(s) => format!("{s:?}"),
+        Value::Span(a, b) if a < b => format!("{:?}", span_of(doc, *a, *b).text),
+        Value::Span(..) => "\"\"".into(),
+        Value::Part(a, b) => format!("{:?}", &doc.text[*a as usize..*b as usize]),
+        Value::List(items) => format!("[{}]", items.iter().map(|x| show_value(doc, x)).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+/// The id of a rule of the program.
+fn rule_id(prog: &Program, rule: &hir::Rule) -> RuleId {
+    RuleId(prog.set.rules.iter().position(|r| std::ptr::eq(r, rule)).unwrap_or(0) as u32)
 }
 
 fn op_text(op: crate::syntax::ast::CmpOp) -> &'static str {
