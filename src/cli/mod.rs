@@ -255,85 +255,85 @@ enum DumpStage {
 #[derive(clap::Args)]
 struct ExtractArgs {
     /// Rule file or folder (repeatable); the bundled news pack when absent.
-    #[arg(long = "rules", short = 'r', value_name = "PATH")]
+    #[arg(help_heading = "Rules", long = "rules", short = 'r', value_name = "PATH")]
     rules: Vec<PathBuf>,
     /// Anchor date (YYYY-MM-DD) for relative and year-less dates.
-    #[arg(long, value_name = "DATE")]
+    #[arg(help_heading = "Rules", long, value_name = "DATE")]
     anchor_date: Option<String>,
     /// Write records to this file instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
+    #[arg(help_heading = "Output", long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
     /// Offset unit of `start`/`end`.
-    #[arg(long, value_enum, default_value = "chars")]
+    #[arg(help_heading = "Output", long, value_enum, default_value = "chars")]
     offsets: Offsets,
     /// Output format.
-    #[arg(long, value_enum, default_value = "jsonl")]
+    #[arg(help_heading = "Output", long, value_enum, default_value = "jsonl")]
     format: Format,
     /// Documents larger than this many bytes get an error record.
-    #[arg(long, default_value_t = 64 << 20, value_name = "N")]
+    #[arg(help_heading = "Limits", long, default_value_t = 64 << 20, value_name = "N")]
     max_doc_bytes: u64,
     /// Matching steps one document may take before it gets a `timeout` error record
     /// (default: 50 million plus 2,000 per token; see docs/LANGUAGE.md §8).
-    #[arg(long, value_name = "N")]
+    #[arg(help_heading = "Limits", long, value_name = "N")]
     max_steps: Option<u64>,
     /// What a single line break inside a paragraph is: `auto` reads hard-wrapped prose as
     /// paragraphs and keeps one sentence a line elsewhere (docs/LANGUAGE.md §2)
-    #[arg(long, value_enum, default_value = "auto")]
+    #[arg(help_heading = "Documents", long, value_enum, default_value = "auto")]
     line_breaks: LineBreaksArg,
     /// Documents longer than this many bytes are extracted in pieces of about this size, which
     /// end at paragraphs: memory is bounded by a piece (docs/LANGUAGE.md §8)
-    #[arg(long, default_value_t = trawl::exec::PIECE_BYTES as u64, value_name = "N",
+    #[arg(help_heading = "Limits", long, default_value_t = trawl::exec::PIECE_BYTES as u64, value_name = "N",
           value_parser = clap::value_parser!(u64).range(1024..=1 << 30))]
     piece_bytes: u64,
     /// Seconds one document may take before it gets a `timeout` error record (default: no limit).
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(help_heading = "Limits", long, value_name = "SECONDS")]
     timeout: Option<f64>,
     /// How inputs hold documents: a whole file each, or JSON Lines (one document per line).
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(help_heading = "Documents", long, value_enum, default_value = "text")]
     input_format: InputFormat,
     /// JSON Lines: the field with the document id.
-    #[arg(long, default_value = "id", value_name = "FIELD")]
+    #[arg(help_heading = "Documents", long, default_value = "id", value_name = "FIELD")]
     id_field: String,
     /// JSON Lines: the field with the text.
-    #[arg(long, default_value = "text", value_name = "FIELD")]
+    #[arg(help_heading = "Documents", long, default_value = "text", value_name = "FIELD")]
     text_field: String,
     /// JSON Lines: the field with the document's date, its anchor for relative dates.
-    #[arg(long, value_name = "FIELD")]
+    #[arg(help_heading = "Documents", long, value_name = "FIELD")]
     anchor_field: Option<String>,
     /// Also write the records of internal labels (`_Name`, and labels no pack exports), each
     /// with `"internal":true`: what later rules read, to see why they did what they did.
-    #[arg(long)]
+    #[arg(help_heading = "Rules", long)]
     internal: bool,
     /// No message on stderr for each document that fails (its error record is still written).
-    #[arg(long, short = 'q')]
+    #[arg(help_heading = "Output", long, short = 'q')]
     quiet: bool,
     /// Filter mode: exactly one output line per input document (JSON Lines input). A document
     /// that fails gets its error on its own line and the exit code stays 0 (see --fail-on-error).
-    #[arg(long)]
+    #[arg(help_heading = "Documents", long)]
     per_document: bool,
     /// Exit 1 when some document failed, in filter mode too (outside it, that is the default).
-    #[arg(long)]
+    #[arg(help_heading = "Output", long)]
     fail_on_error: bool,
     /// In folders, read only files whose path (below the folder) or name matches (repeatable).
-    #[arg(long, value_name = "GLOB")]
+    #[arg(help_heading = "Folders", long, value_name = "GLOB")]
     include: Vec<String>,
     /// In folders, skip files whose path (below the folder) or name matches (repeatable).
-    #[arg(long, value_name = "GLOB")]
+    #[arg(help_heading = "Folders", long, value_name = "GLOB")]
     exclude: Vec<String>,
     /// In folders, follow symbolic links (a loop gets an error record); without it links are skipped.
-    #[arg(long)]
+    #[arg(help_heading = "Folders", long)]
     follow: bool,
     /// In folders, read hidden files and folders (names starting with `.`), skipped without it.
-    #[arg(long)]
+    #[arg(help_heading = "Folders", long)]
     hidden: bool,
     /// Worker threads, 1 to 1024 (default: the number of cores).
-    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    #[arg(help_heading = "Limits", long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     threads: Option<u16>,
     /// Write results as they are ready, not in input order.
-    #[arg(long)]
+    #[arg(help_heading = "Output", long)]
     unordered: bool,
     /// Print a summary at the end, on stderr (`--stats=json`: one JSON line).
-    #[arg(long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "human", value_name = "FORMAT")]
+    #[arg(help_heading = "Output", long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "human", value_name = "FORMAT")]
     stats: Option<StatsArg>,
     /// Files or folders (read recursively, in sorted order); `-` reads standard input.
     #[arg(value_name = "INPUT")]
