@@ -68,8 +68,15 @@ enum Command {
         trawl test --format github my-pack      # annotations in a GitHub Actions log")]
     Test(TestArgs),
     /// Store the extraction of documents (`--update`, the default), or compare with the store (`--check`).
+    #[command(after_help = "Examples:\n  \
+        trawl snapshot --rules my-pack --store snapshots/ articles/\n  \
+        trawl snapshot --check --rules my-pack --store snapshots/ articles/   # exit 1 on a difference")]
     Snapshot(SnapshotArgs),
     /// Score rules against gold annotations: precision, recall and F1 per label and per rule.
+    #[command(after_help = "Examples:\n  \
+        trawl eval --gold gold.jsonl --names --show fn,fp\n  \
+        trawl eval --gold gold.jsonl --layer timex --map Date=DATE\n  \
+        trawl eval --gold gold.jsonl --baseline scores.json --fail-under   # in CI")]
     Eval(eval::EvalArgs),
     /// Translate a benchmark workload (the peer harness's JSON) into rule files.
     #[command(hide = true)]
@@ -80,6 +87,9 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+    #[command(after_help = "Examples:\n  \
+        trawl tokens article.txt\n  \
+        trawl tokens --format jsonl --line-breaks space notes.txt")]
     /// Print the tokens and sentences trawl sees in documents: a sentence a line
     /// (`--format text`), or one JSON object per sentence with its offsets and its tokens' offsets.
     Tokens {
@@ -104,6 +114,9 @@ enum Command {
         trawl explain my_rule --rules my-pack --text \"Talks in Paris on May 3.\" --format json")]
     Explain(explain::ExplainArgs),
     /// Print a stage's representation of rule files (for debugging rules).
+    #[command(after_help = "Examples:\n  \
+        trawl dump ast my-pack\n  \
+        trawl dump program             # the bundled news pack, compiled")]
     Dump {
         /// What to print.
         #[arg(value_enum)]
