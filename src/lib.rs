@@ -98,6 +98,19 @@ impl Rules {
         Rules::load(&[PathBuf::from(BUNDLED_NEWS)], &EmbeddedFiles(BUNDLED))
     }
 
+    /// A bundled pack by name: `news`, or one of its parts (`news/dates`, `news/people`, …; see
+    /// [`check::load::bundled_packs`]).
+    pub fn bundled(name: &str) -> Result<Rules, RuleErrors> {
+        let name = name.trim_matches('/');
+        if !check::load::bundled_packs().iter().any(|b| b == name) {
+            let known = check::load::bundled_packs().join(", ");
+            let diagnostics = vec![Diagnostic::error_nowhere(format!("there is no bundled pack `{name}`"))
+                .hint(format!("the bundled packs are: {known}"))];
+            return Err(RuleErrors { sources: SourceMap::new(), diagnostics });
+        }
+        Rules::load(&[Path::new("rules").join(name)], &EmbeddedFiles(BUNDLED))
+    }
+
     /// Compiles one rule file given as text (it may not import or read lexicon files).
     pub fn from_source(name: &str, text: &str) -> Result<Rules, RuleErrors> {
         struct One<'a>(&'a str, &'a str);
@@ -145,6 +158,44 @@ impl Rules {
             true
         })?;
         Ok(records)
+    }
+}
+
+impl Rules {
+    /// Appends the records of `text` to `out` as one JSON array, each record exactly as a line of
+    /// `trawl extract` writes it (with `how.doc`: `v` and `doc` first) or as filter mode nests it
+    /// (without). Returns how many records were written; over a limit, `out` is left as it was.
+    pub fn write_records(
+        &self,
+        text: &str,
+        opts: &Options,
+        how: &output::Lines<'_>,
+        scratch: &mut exec::Scratch,
+        out: &mut Vec<u8>,
+    ) -> Result<usize, exec::Exceeded> {
+        let (unit, doc, internal) = (how.unit, how.doc, how.internal);
+        let (mark, mut n) = (out.len(), 0usize);
+        out.push(b'[');
+        let res = exec::extract_text(&self.program, text, opts, scratch, |_, d, ex| {
+            for &a in if internal { &ex.kept } else { &ex.output } {
+                if n > 0 {
+                    out.push(b',');
+                }
+                output::RecordView::new(&self.program, d, &ex.annotations[a as usize], unit, doc).write_json(out);
+                n += 1;
+            }
+            true
+        });
+        match res {
+            Ok(()) => {
+                out.push(b']');
+                Ok(n)
+            }
+            Err(e) => {
+                out.truncate(mark);
+                Err(e)
+            }
+        }
     }
 }
 

@@ -51,6 +51,18 @@ pub enum OffsetUnit {
     Bytes,
 }
 
+/// How records are written as JSON ([`crate::Rules::write_records`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Lines<'a> {
+    /// Offsets in characters or bytes.
+    pub unit: OffsetUnit,
+    /// The document id: whole record lines (`v` and `doc` first); `None`: records as filter mode
+    /// nests them.
+    pub doc: Option<&'a str>,
+    /// The records of internal labels too (`--internal`).
+    pub internal: bool,
+}
+
 /// One output annotation, ready to serialize.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {

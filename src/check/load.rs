@@ -232,6 +232,16 @@ pub fn bundled_packs() -> Vec<String> {
     names
 }
 
+/// A path as given, or the bundled pack of that name (`news/dates`, below [`BUNDLED_ROOT`]) when
+/// nothing is there on disk: how the CLI and the Python package take `--rules` paths.
+pub fn bundled_or(p: &Path) -> PathBuf {
+    let name = p.to_string_lossy();
+    if !p.exists() && bundled_packs().iter().any(|b| *b == name) {
+        return Path::new(BUNDLED_ROOT).join("rules").join(p);
+    }
+    p.to_path_buf()
+}
+
 /// One pack to load: where, and which `use` (pack, index) asked for it.
 struct Job {
     path: PathBuf,

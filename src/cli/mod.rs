@@ -433,15 +433,7 @@ fn load_rules(paths: &[PathBuf]) -> Result<Rules, RuleErrors> {
     }
 }
 
-/// A path as given, or the bundled pack of that name (`news/dates`) when nothing is there on
-/// disk.
-fn bundled_or(p: &Path) -> PathBuf {
-    let name = p.to_string_lossy();
-    if !p.exists() && trawl::check::load::bundled_packs().iter().any(|b| *b == name) {
-        return Path::new(trawl::check::load::BUNDLED_ROOT).join("rules").join(p);
-    }
-    p.to_path_buf()
-}
+use trawl::check::load::bundled_or;
 
 fn report(errors: &RuleErrors) -> ExitCode {
     let n = errors.diagnostics.iter().filter(|d| d.severity == diag::Severity::Error).count();
