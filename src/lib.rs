@@ -26,7 +26,7 @@
 //!     .expect("within the default limits");
 //! assert_eq!(records[0].label, "Person");
 //! assert_eq!(records[0].text, "Prime Minister Fumio Kishida");
-//! assert_eq!(records[0].fields["name"]["text"], "Fumio Kishida");
+//! assert_eq!(records[0].fields["name"], "Fumio Kishida");
 //! ```
 
 #![warn(missing_docs)]

@@ -29,14 +29,27 @@
 //!
 //! A document that could not be processed gives one error record instead:
 //! `{"v":1,"doc":"...","error":{"kind":"...","message":"..."}}` with `kind`
-//! one of `unreadable`, `invalid_utf8`, `binary`, `too_large`, `internal`.
+//! one of the [`ErrorKind`]s: `unreadable`, `not_a_file`, `too_large`, `binary`, `invalid_utf8`,
+//! `invalid_utf16`, `empty_line`, `invalid_json`, `invalid_document`, `timeout`, `internal`.
 //! Keys are written in the order shown; field keys in the order the rule gives them.
+//!
+//! # Types and schemas
+//!
+//! The lines are typed: [`RecordLine`] (a [`Record`] with `v` and `doc`), [`ErrorRecord`], and
+//! filter mode's [`DocumentLine`]; each serializes (serde) to exactly the line the CLI writes and
+//! reads it back. The CLI itself writes records straight from the annotations ([`RecordView`]:
+//! no value built per record, the hot path), in the same keys; a test reads every line it writes
+//! into these types and writes it again, byte for byte. [`schemas`] makes the JSON Schemas from
+//! the types (schemars); they are checked in under `schema/` (`trawl generate schema --out schema`).
 
 use crate::exec::{Annotation, Extraction, Origin, Value};
 use crate::text::Document;
 use crate::Program;
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use schemars::JsonSchema;
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value as Json};
+use std::borrow::Cow;
 
 /// Schema version of the records.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -63,109 +76,423 @@ pub struct Lines<'a> {
     pub internal: bool,
 }
 
-/// One output annotation, ready to serialize.
-#[derive(Debug, Clone, PartialEq)]
+/// One output annotation: what a line of `trawl extract` holds, as a Rust value. Serializes
+/// (serde) to the line without `v` and `doc` — filter mode's nested record; [`RecordLine`] adds
+/// them. The CLI writes the same keys straight from the annotations ([`RecordView`], no value
+/// built per record); `schema/record.v1.json` is generated from these types.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Record {
     /// The label.
     pub label: String,
-    /// Start offset.
+    /// A record of an internal label (`_Name`, or one its pack does not export), written only
+    /// with `--internal`; absent otherwise.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub internal: bool,
+    /// Start offset (characters, or bytes with `--offsets bytes`).
     pub start: usize,
     /// End offset (exclusive).
     pub end: usize,
-    /// The annotated text.
+    /// The annotated text, exactly `text[start..end]` of the document.
     pub text: String,
-    /// Fields as JSON.
-    pub fields: Map<String, Json>,
+    /// The fields the rule gave, in its order.
+    pub fields: Fields,
     /// Rule name (empty for lexicon hits).
     pub rule: String,
     /// `file:line` of the rule.
     pub source: String,
-    /// Capture bindings as JSON spans.
-    pub captures: Map<String, Json>,
+    /// Every capture the match bound, in the rule's order.
+    pub captures: Fields,
 }
 
-/// A record as written: the same keys in the same order as [`Record::to_json`], serialized
-/// straight from the record's fields (no JSON tree is built per record).
-#[derive(serde::Serialize)]
-struct Line<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    v: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    doc: Option<&'a str>,
-    label: &'a str,
-    start: usize,
-    end: usize,
-    text: &'a str,
-    fields: &'a Map<String, Json>,
-    rule: &'a str,
-    source: &'a str,
-    captures: &'a Map<String, Json>,
+/// A span of the document as records write it: `{"text", "start", "end"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Span {
+    /// The text of the span.
+    pub text: String,
+    /// Start offset.
+    pub start: usize,
+    /// End offset (exclusive).
+    pub end: usize,
+}
+
+/// A field's or capture's value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum FieldValue {
+    /// No value (`null`).
+    Null,
+    /// A truth value.
+    Bool(bool),
+    /// A number: an integer when it is one and fits 64 bits, else the nearest double.
+    Number(serde_json::Number),
+    /// A normalized value (a date such as `2023-05-03`, a currency code, a name).
+    Text(String),
+    /// A span of the document.
+    Span(Span),
+    /// A list of values (list captures, `[a, b]`).
+    List(Vec<FieldValue>),
+}
+
+impl FieldValue {
+    /// The text of a span, or a text value.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            FieldValue::Text(t) => Some(t),
+            FieldValue::Span(s) => Some(&s.text),
+            _ => None,
+        }
+    }
+
+    /// The value as JSON.
+    pub fn to_json(&self) -> Json {
+        serde_json::to_value(self).unwrap_or(Json::Null)
+    }
+}
+
+impl PartialEq<&str> for FieldValue {
+    fn eq(&self, other: &&str) -> bool {
+        self.text() == Some(*other)
+    }
+}
+
+/// Named values in their order (a JSON object on the wire).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Fields(pub Vec<(String, FieldValue)>);
+
+impl Fields {
+    /// The value of `name`.
+    pub fn get(&self, name: &str) -> Option<&FieldValue> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+
+    /// The names and values, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &FieldValue)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// The values, in order, to change.
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut FieldValue> {
+        self.0.iter_mut().map(|(_, v)| v)
+    }
+
+    /// The fields as a JSON object.
+    pub fn to_json_map(&self) -> Map<String, Json> {
+        self.0.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()
+    }
+
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<'a> IntoIterator for &'a Fields {
+    type Item = (&'a str, &'a FieldValue);
+    type IntoIter =
+        std::iter::Map<std::slice::Iter<'a, (String, FieldValue)>, fn(&'a (String, FieldValue)) -> Self::Item>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+}
+
+impl std::ops::Index<&str> for Fields {
+    type Output = FieldValue;
+    fn index(&self, name: &str) -> &FieldValue {
+        self.get(name).unwrap_or(&FieldValue::Null)
+    }
+}
+
+impl Serialize for Fields {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Fields {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Fields, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Fields;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of field values")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Fields, A::Error> {
+                let mut out = Vec::new();
+                while let Some(entry) = m.next_entry::<String, FieldValue>()? {
+                    out.push(entry);
+                }
+                Ok(Fields(out))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
+impl JsonSchema for Fields {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Fields".into()
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Named values, in the rule's order.",
+            "type": "object",
+            "additionalProperties": g.subschema_for::<FieldValue>(),
+        })
+    }
+}
+
+/// A line of `trawl extract`: `v` and `doc`, then the record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct RecordLine {
+    /// The schema version, 1 ([`SCHEMA_VERSION`]).
+    #[schemars(extend("const" = 1))]
+    pub v: u32,
+    /// The document id: the input path as given, `-` for standard input, or the JSON Lines
+    /// document's id.
+    pub doc: String,
+    /// The record.
+    #[serde(flatten)]
+    pub record: Record,
+}
+
+/// Why a document gave no records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The file could not be read (or opened).
+    Unreadable,
+    /// A folder's entry that is not a regular file (FIFO, socket, device, a symbolic link loop).
+    NotAFile,
+    /// Larger than `--max-doc-bytes`, or more annotations than a document may have.
+    TooLarge,
+    /// Binary data (NUL bytes) rather than text.
+    Binary,
+    /// Not UTF-8 (nor UTF-16 with a byte-order mark).
+    InvalidUtf8,
+    /// A UTF-16 byte-order mark followed by bytes that are not UTF-16.
+    InvalidUtf16,
+    /// An empty line of JSON Lines input in filter mode.
+    EmptyLine,
+    /// A JSON Lines line that is not JSON.
+    InvalidJson,
+    /// A JSON document without a text field of text, or with a bad date.
+    InvalidDocument,
+    /// Over the step budget (`--max-steps`) or `--timeout`.
+    Timeout,
+    /// A bug in trawl while extracting this document.
+    Internal,
+}
+
+impl ErrorKind {
+    /// Every kind.
+    pub const ALL: [ErrorKind; 11] = [
+        ErrorKind::Unreadable,
+        ErrorKind::NotAFile,
+        ErrorKind::TooLarge,
+        ErrorKind::Binary,
+        ErrorKind::InvalidUtf8,
+        ErrorKind::InvalidUtf16,
+        ErrorKind::EmptyLine,
+        ErrorKind::InvalidJson,
+        ErrorKind::InvalidDocument,
+        ErrorKind::Timeout,
+        ErrorKind::Internal,
+    ];
+
+    /// Its name in error records.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Unreadable => "unreadable",
+            ErrorKind::NotAFile => "not_a_file",
+            ErrorKind::TooLarge => "too_large",
+            ErrorKind::Binary => "binary",
+            ErrorKind::InvalidUtf8 => "invalid_utf8",
+            ErrorKind::InvalidUtf16 => "invalid_utf16",
+            ErrorKind::EmptyLine => "empty_line",
+            ErrorKind::InvalidJson => "invalid_json",
+            ErrorKind::InvalidDocument => "invalid_document",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Internal => "internal",
+        }
+    }
+}
+
+impl From<&crate::Exceeded> for ErrorKind {
+    fn from(e: &crate::Exceeded) -> ErrorKind {
+        match e {
+            crate::Exceeded::Steps(_) | crate::Exceeded::Time(_) => ErrorKind::Timeout,
+            crate::Exceeded::Annotations(_) => ErrorKind::TooLarge,
+        }
+    }
+}
+
+/// What went wrong with a document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorInfo<'a> {
+    /// The kind.
+    pub kind: ErrorKind,
+    /// For people.
+    #[serde(borrow)]
+    pub message: Cow<'a, str>,
+}
+
+/// The error record of a document in a line of `trawl extract`: `{"v", "doc", "error"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorRecord<'a> {
+    /// The schema version, 1 ([`SCHEMA_VERSION`]).
+    #[schemars(extend("const" = 1))]
+    pub v: u32,
+    /// The document id.
+    #[serde(borrow)]
+    pub doc: Cow<'a, str>,
+    /// What went wrong.
+    #[serde(borrow)]
+    pub error: ErrorInfo<'a>,
+}
+
+impl<'a> ErrorRecord<'a> {
+    /// The error record of document `doc`.
+    pub fn new(doc: &'a str, kind: ErrorKind, message: &'a str) -> Self {
+        ErrorRecord { v: SCHEMA_VERSION, doc: doc.into(), error: ErrorInfo { kind, message: message.into() } }
+    }
+}
+
+/// A line of filter mode (`--per-document`): every document's records, or its error.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged, deny_unknown_fields)]
+pub enum DocumentLine<'a> {
+    /// The document's records.
+    Records {
+        /// The schema version.
+        #[schemars(extend("const" = 1))]
+        v: u32,
+        /// The document id.
+        #[serde(borrow)]
+        id: Cow<'a, str>,
+        /// Its records, without `v` and `doc`.
+        records: Vec<Record>,
+    },
+    /// Why the document gave none.
+    Error {
+        /// The schema version.
+        #[schemars(extend("const" = 1))]
+        v: u32,
+        /// The document id.
+        #[serde(borrow)]
+        id: Cow<'a, str>,
+        /// What went wrong.
+        #[serde(borrow)]
+        error: ErrorInfo<'a>,
+    },
+}
+
+impl<'a> DocumentLine<'a> {
+    /// The error line of document `id`.
+    pub fn error(id: &'a str, kind: ErrorKind, message: &'a str) -> Self {
+        DocumentLine::Error { v: SCHEMA_VERSION, id: id.into(), error: ErrorInfo { kind, message: message.into() } }
+    }
+}
+
+/// Any line `trawl extract` writes in its default mode: a record or a document's error.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum OutputLine<'a> {
+    /// An error record (tried first: a record line has no `error`).
+    #[serde(borrow)]
+    Error(ErrorRecord<'a>),
+    /// A record.
+    Record(RecordLine),
+}
+
+/// The JSON Schemas of trawl's outputs, by file name under `schema/`: `record.v1.json` (a line of
+/// `trawl extract`: a record or an error record), `document.v1.json` (a line of filter mode) and
+/// `snapshot.v1.json` (a line of a `trawl snapshot` store file).
+pub fn schemas() -> Vec<(&'static str, String)> {
+    let one = |mut s: schemars::Schema, id: &str, title: &str| {
+        s.insert("$id".into(), Json::from(format!("https://trawl.invalid/schema/{id}")));
+        s.insert("title".into(), Json::from(title));
+        serde_json::to_string_pretty(&s).unwrap_or_default() + "\n"
+    };
+    vec![
+        (
+            "record.v1.json",
+            one(schemars::schema_for!(OutputLine), "record.v1.json", "A line of `trawl extract` (schema version 1)"),
+        ),
+        (
+            "document.v1.json",
+            one(
+                schemars::schema_for!(DocumentLine),
+                "document.v1.json",
+                "A line of `trawl extract --per-document` (schema version 1)",
+            ),
+        ),
+        (
+            "snapshot.v1.json",
+            one(
+                schemars::schema_for!(crate::snapshot::SnapLine),
+                "snapshot.v1.json",
+                "A line of a `trawl snapshot` store file (version 1)",
+            ),
+        ),
+    ]
 }
 
 impl Record {
     /// Appends the record as one line of JSON (no line break) to `out`: with `doc`, a whole
     /// record line; without, the record as filter mode nests it (no `v` or `doc`).
     pub fn write_json(&self, doc: Option<&str>, out: &mut Vec<u8>) {
-        let line = Line {
-            v: doc.map(|_| SCHEMA_VERSION),
-            doc,
-            label: &self.label,
-            start: self.start,
-            end: self.end,
-            text: &self.text,
-            fields: &self.fields,
-            rule: &self.rule,
-            source: &self.source,
-            captures: &self.captures,
-        };
+        #[derive(Serialize)]
+        struct Whole<'a> {
+            v: u32,
+            doc: &'a str,
+            #[serde(flatten)]
+            record: &'a Record,
+        }
         // Writing to a vector cannot fail, and every key is a string.
-        let _ = serde_json::to_writer(out, &line);
+        let _ = match doc {
+            Some(doc) => serde_json::to_writer(out, &Whole { v: SCHEMA_VERSION, doc, record: self }),
+            None => serde_json::to_writer(out, self),
+        };
     }
 
     /// The record as a JSON object for document `doc`.
     pub fn to_json(&self, doc: &str) -> Json {
-        json!({
-            "v": SCHEMA_VERSION,
-            "doc": doc,
-            "label": self.label,
-            "start": self.start,
-            "end": self.end,
-            "text": self.text,
-            "fields": self.fields,
-            "rule": self.rule,
-            "source": self.source,
-            "captures": self.captures,
-        })
+        let mut out = Vec::new();
+        self.write_json(Some(doc), &mut out);
+        serde_json::from_slice(&out).unwrap_or(Json::Null)
     }
 
     /// One line for people: `label  start-end  "text"  field=value ...  (rule)`.
     pub fn to_text(&self) -> String {
+        fn shown(v: &FieldValue) -> String {
+            match v {
+                FieldValue::Span(s) => Json::from(s.text.as_str()).to_string(),
+                FieldValue::List(items) => format!("[{}]", items.iter().map(shown).collect::<Vec<_>>().join(", ")),
+                other => other.to_json().to_string(),
+            }
+        }
         let mut s = format!("{:<12} {:>6}-{:<6} {:?}", self.label, self.start, self.end, self.text);
-        for (k, v) in &self.fields {
-            let shown = match v {
-                Json::Object(o) => o.get("text").map_or_else(|| v.to_string(), |t| t.to_string()),
-                Json::Array(items) => {
-                    let parts: Vec<String> = items
-                        .iter()
-                        .map(|i| match i {
-                            Json::Object(o) => o.get("text").map_or_else(|| i.to_string(), |t| t.to_string()),
-                            other => other.to_string(),
-                        })
-                        .collect();
-                    format!("[{}]", parts.join(", "))
-                }
-                other => other.to_string(),
-            };
-            s.push_str(&format!("  {k}={shown}"));
+        for (k, v) in self.fields.iter() {
+            s.push_str(&format!("  {k}={}", shown(v)));
         }
         s.push_str(&format!("  ({})", self.rule));
         s
     }
 }
 
-/// An error record for a document.
-pub fn error_record(doc: &str, kind: &str, message: &str) -> Json {
-    json!({"v": SCHEMA_VERSION, "doc": doc, "error": {"kind": kind, "message": message}})
+/// An error record for a document, as one line of JSON (no line break).
+pub fn error_record(doc: &str, kind: ErrorKind, message: &str) -> String {
+    serde_json::to_string(&ErrorRecord::new(doc, kind, message)).unwrap_or_default()
 }
 
 /// Turns an extraction into records.
@@ -189,10 +516,11 @@ pub fn span_record(
         start,
         end,
         text,
-        fields: Map::new(),
+        internal: false,
+        fields: Fields::default(),
         rule: String::new(),
         source: String::new(),
-        captures: Map::new(),
+        captures: Fields::default(),
     }
 }
 
@@ -365,21 +693,8 @@ impl Serialize for RecordView<'_> {
 
 /// The record of one annotation.
 pub fn record(prog: &Program, doc: &Document, a: &Annotation, unit: OffsetUnit) -> Record {
-    // One way to turn values into JSON: the record line's, read back as a tree.
-    let mut line = match serde_json::to_value(RecordView::new(prog, doc, a, unit, None)) {
-        Ok(Json::Object(line)) => line,
-        _ => Map::new(),
-    };
-    let mut text = |k: &str| match line.remove(k) {
-        Some(Json::String(t)) => t,
-        _ => String::new(),
-    };
-    let (label, text_, rule, source) = (text("label"), text("text"), text("rule"), text("source"));
-    let mut map = |k: &str| match line.remove(k) {
-        Some(Json::Object(m)) => m,
-        _ => Map::new(),
-    };
-    let (fields, captures) = (map("fields"), map("captures"));
-    let offset = |k: &str| line.get(k).and_then(Json::as_u64).unwrap_or_default() as usize;
-    Record { label, start: offset("start"), end: offset("end"), text: text_, fields, rule, source, captures }
+    // One way to turn values into JSON: the record line's bytes, read back into the type.
+    let mut line = Vec::new();
+    RecordView::new(prog, doc, a, unit, None).write_json(&mut line);
+    serde_json::from_slice(&line).unwrap_or_else(|_| span_record(prog, doc, a.label, a.start, a.end, unit))
 }

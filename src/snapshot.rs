@@ -29,8 +29,9 @@ use std::fmt::Write;
 /// Version of the stored form.
 pub const SNAPSHOT_VERSION: u64 = 1;
 
-/// One stored annotation.
-#[derive(Debug, Clone, PartialEq)]
+/// One stored annotation: a line of a snapshot file after its header.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
 pub struct SnapRecord {
     /// The rule that made it.
     pub rule: String,
@@ -43,7 +44,32 @@ pub struct SnapRecord {
     /// The annotated text.
     pub text: String,
     /// Its fields.
+    #[schemars(with = "crate::output::Fields")]
     pub fields: Map<String, Json>,
+}
+
+/// The first line of a snapshot file.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct SnapHeader<'a> {
+    /// The snapshot format's version, 1 ([`SNAPSHOT_VERSION`]).
+    #[schemars(extend("const" = 1))]
+    pub trawl_snapshot: u64,
+    /// The document key.
+    pub doc: &'a str,
+    /// FNV-1a 64 of the document text, in hex.
+    pub text_fnv64: &'a str,
+}
+
+/// A line of a snapshot file: the header, then one record per line.
+#[derive(schemars::JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // only its schema is used
+pub(crate) enum SnapLine<'a> {
+    /// The first line.
+    Header(SnapHeader<'a>),
+    /// Every other line.
+    Record(SnapRecord),
 }
 
 impl SnapRecord {
@@ -54,7 +80,7 @@ impl SnapRecord {
             start: r.start,
             end: r.end,
             text: r.text.clone(),
-            fields: r.fields.clone(),
+            fields: r.fields.to_json_map(),
         }
     }
 
@@ -63,9 +89,7 @@ impl SnapRecord {
     }
 
     fn to_line(&self) -> String {
-        json!({"rule": self.rule, "label": self.label, "start": self.start, "end": self.end,
-               "text": self.text, "fields": self.fields})
-        .to_string()
+        serde_json::to_string(self).unwrap_or_default()
     }
 }
 
@@ -100,8 +124,8 @@ impl Snapshot {
 
     /// The stored form.
     pub fn render(&self) -> String {
-        let mut out =
-            json!({"trawl_snapshot": SNAPSHOT_VERSION, "doc": self.doc, "text_fnv64": self.text_fnv64}).to_string();
+        let head = SnapHeader { trawl_snapshot: SNAPSHOT_VERSION, doc: &self.doc, text_fnv64: &self.text_fnv64 };
+        let mut out = serde_json::to_string(&head).unwrap_or_default();
         out.push('\n');
         for r in &self.records {
             out.push_str(&r.to_line());

@@ -54,7 +54,7 @@ pub fn extract_lines(rules: &Rules, text: &str, anchor: Option<&str>) -> Vec<Str
         .map(|r| {
             let mut s = format!("{} {:?}", r.label, r.text);
             for (k, v) in &r.fields {
-                let v = match v {
+                let v = match &v.to_json() {
                     serde_json::Value::Object(o) => o["text"].to_string(),
                     serde_json::Value::Array(a) => {
                         format!(

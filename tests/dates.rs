@@ -24,9 +24,7 @@ fn every_case_gives_its_value_alone_and_in_a_sentence() {
             let dates: Vec<(String, String)> = records
                 .iter()
                 .filter(|r| matches!(r.label.as_str(), "Date" | "Time" | "Interval"))
-                .map(|r| {
-                    (r.text.clone(), r.fields.get("value").map_or("-".into(), |v| v.as_str().unwrap_or("?").into()))
-                })
+                .map(|r| (r.text.clone(), r.fields.get("value").map_or("-".into(), |v| v.text().unwrap_or("?").into())))
                 .collect();
             let ok = if want == "-" { dates.is_empty() } else { dates.iter().any(|(_, v)| v == want) };
             let tally = per_kind.entry(kind).or_default();

@@ -89,7 +89,7 @@ fn seed_facts(file: &str) {
         records.iter().any(|r| {
             r.label == label
                 && r.text.replace(['\u{201C}', '\u{201D}'], "\"") == span
-                && fields.iter().all(|(k, v)| r.fields.get(*k).map(&shown).as_deref() == Some(*v))
+                && fields.iter().all(|(k, v)| r.fields.get(k).map(|v| shown(&v.to_json())).as_deref() == Some(*v))
         })
     };
     let count = |label: &str, span: &str| records.iter().filter(|r| r.label == label && r.text == span).count();

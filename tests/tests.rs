@@ -34,6 +34,8 @@ mod html;
 mod reliability;
 // Inputs of any kind never panic.
 mod robustness;
+// The output's JSON Schemas: generated from the types, and the CLI's lines are those types.
+mod schema;
 // The Python package: built into a pinned virtual environment, its pytest suite run.
 mod python;
 // No pending or orphaned snapshots.

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
-use trawl::output::SCHEMA_VERSION;
+use trawl::output::{DocumentLine, ErrorKind, SCHEMA_VERSION};
 use trawl::{exec, Date, OffsetUnit, Options};
 
 pyo3::create_exception!(
@@ -134,7 +134,7 @@ struct Job {
     seq: u64,
     id: String,
     /// The text, or why there is none: an error record's kind and message.
-    text: Result<String, (&'static str, String)>,
+    text: Result<String, (ErrorKind, String)>,
     anchor: Option<Date>,
 }
 
@@ -148,18 +148,20 @@ struct Settings {
 
 /// The filter-mode line of one document, as `trawl extract --per-document` writes it.
 fn process(rules: &trawl::Rules, job: &Job, s: &Settings, scratch: &mut exec::Scratch) -> Vec<u8> {
-    let id = serde_json::Value::from(job.id.as_str());
-    let failure = |kind: &str, message: &str| {
-        let v = serde_json::json!({"v": SCHEMA_VERSION, "id": id, "error": {"kind": kind, "message": message}});
-        v.to_string().into_bytes()
+    let failure = |kind: ErrorKind, message: &str| {
+        serde_json::to_vec(&DocumentLine::error(&job.id, kind, message)).unwrap_or_default()
     };
     let text = match &job.text {
         Ok(t) => t,
-        Err((kind, message)) => return failure(kind, message),
+        Err((kind, message)) => return failure(*kind, message),
     };
     if text.len() > MAX_DOC_BYTES {
-        return failure("too_large", &format!("{} bytes is more than the limit of {MAX_DOC_BYTES}", text.len()));
+        return failure(
+            ErrorKind::TooLarge,
+            &format!("{} bytes is more than the limit of {MAX_DOC_BYTES}", text.len()),
+        );
     }
+    let id = serde_json::Value::from(job.id.as_str());
     let mut out = format!("{{\"v\":{SCHEMA_VERSION},\"id\":{id},\"records\":").into_bytes();
     let opts = Options { anchor: job.anchor.or(s.opts.anchor), ..s.opts.clone() };
     let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -171,10 +173,10 @@ fn process(rules: &trawl::Rules, job: &Job, s: &Settings, scratch: &mut exec::Sc
             out.push(b'}');
             out
         }
-        Ok(Err(e)) => failure(e.kind(), &e.to_string()),
+        Ok(Err(e)) => failure(ErrorKind::from(&e), &e.to_string()),
         Err(_) => {
             *scratch = exec::Scratch::new();
-            failure("internal", "internal error while extracting; please report it")
+            failure(ErrorKind::Internal, "internal error while extracting; please report it")
         }
     }
 }
@@ -188,14 +190,14 @@ fn job_of(seq: u64, item: &Bound<'_, PyAny>) -> Job {
     let Ok(dict) = item.cast::<PyDict>() else {
         let kind = item.get_type().name().map_or_else(|_| "?".to_string(), |n| n.to_string());
         let msg = format!("a document is a str or a dict with \"text\", not {kind}");
-        return Job { seq, id: fallback, text: Err(("invalid_document", msg)), anchor: None };
+        return Job { seq, id: fallback, text: Err((ErrorKind::InvalidDocument, msg)), anchor: None };
     };
     let get = |k: &str| dict.get_item(k).ok().flatten().filter(|v| !v.is_none());
     let id = match get("id") {
         None => fallback,
         Some(v) => v.extract::<String>().unwrap_or_else(|_| v.str().map_or(fallback, |s| s.to_string())),
     };
-    let bad = |id: String, msg: String| Job { seq, id, text: Err(("invalid_document", msg)), anchor: None };
+    let bad = |id: String, msg: String| Job { seq, id, text: Err((ErrorKind::InvalidDocument, msg)), anchor: None };
     let anchor = match get("date") {
         None => None,
         Some(v) => match anchor_of(Some(&v)) {

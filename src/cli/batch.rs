@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use trawl::output::{self, error_record, OffsetUnit, SCHEMA_VERSION};
+use trawl::output::{self, error_record, DocumentLine, ErrorKind, OffsetUnit, SCHEMA_VERSION};
 use trawl::{exec, Date, Options, Rules};
 
 /// How records are written.
@@ -201,7 +201,7 @@ fn read_all(cfg: &Config, mut emit_one: impl FnMut(Job) -> bool) {
                         let job = Job {
                             seq,
                             id: src.id.clone(),
-                            text: Err(("unreadable", e.to_string())),
+                            text: Err((ErrorKind::Unreadable, e.to_string())),
                             anchor: None,
                             raw: None,
                         };
@@ -244,16 +244,14 @@ fn process(cfg: &Config, job: Job, scratch: &mut exec::Scratch, send: &mut dyn F
         let doc = parse_line(fields, cfg.max_doc_bytes, raw);
         (id, text, anchor) = (doc.id, doc.text, doc.anchor);
     }
-    let failure = |kind: &str, msg: &str| -> Vec<u8> {
+    let failure = |kind: ErrorKind, msg: &str| -> Vec<u8> {
         if cfg.layout == Layout::Html {
             let mut out = vec![];
-            trawl::html::error_json(&id, kind, msg, &mut out);
+            trawl::html::error_json(&id, kind.as_str(), msg, &mut out);
             return out;
         }
         let rec = match cfg.layout {
-            Layout::PerDocument => {
-                serde_json::json!({"v": SCHEMA_VERSION, "id": id, "error": {"kind": kind, "message": msg}})
-            }
+            Layout::PerDocument => serde_json::to_string(&DocumentLine::error(&id, kind, msg)).unwrap_or_default(),
             _ => error_record(&id, kind, msg),
         };
         format!("{rec}\n").into_bytes()
@@ -359,7 +357,7 @@ fn process(cfg: &Config, job: Job, scratch: &mut exec::Scratch, send: &mut dyn F
                 eprintln!("trawl: {id}: {msg}");
             }
             let mut out = if whole { vec![] } else { out };
-            out.extend(failure(e.kind(), &msg));
+            out.extend(failure(ErrorKind::from(&e), &msg));
             last(out, true, bytes)
         }
         Err(_) => {
@@ -369,7 +367,7 @@ fn process(cfg: &Config, job: Job, scratch: &mut exec::Scratch, send: &mut dyn F
                 eprintln!("trawl: {id}: {msg}");
             }
             let mut out = if whole { vec![] } else { out };
-            out.extend(failure("internal", msg));
+            out.extend(failure(ErrorKind::Internal, msg));
             send(last(out, true, bytes));
             return;
         }

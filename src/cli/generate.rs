@@ -1,8 +1,10 @@
 //! `trawl generate`: a man page or shell completions, made from the command line's own clap
-//! definition (so they never disagree with `--help`). In: what to make and, optionally, a
-//! folder. Out: on stdout (the man page of `trawl` itself, or the completion script), or, with
-//! `--out`, files in that folder: `trawl.1` and one `trawl-COMMAND.1` per command, or the
-//! completion script under the name its shell looks for.
+//! definition (so they never disagree with `--help`), or the JSON Schemas of the output, made
+//! from its types (`trawl::output::schemas`). In: what to make and, optionally, a folder. Out: on
+//! stdout (the man page of `trawl` itself, the completion script, or the record schema), or, with
+//! `--out`, files in that folder: `trawl.1` and one `trawl-COMMAND.1` per command, the completion
+//! script under the name its shell looks for, or every schema (`record.v1.json`,
+//! `document.v1.json`; the project keeps them in `schema/`).
 
 use clap::{Command, ValueEnum};
 use std::io::Write;
@@ -19,6 +21,8 @@ pub(super) enum Target {
     Fish,
     Powershell,
     Elvish,
+    /// The JSON Schemas of what `trawl extract` writes.
+    Schema,
 }
 
 #[derive(clap::Args)]
@@ -54,6 +58,10 @@ fn write_stdout(target: Target, cmd: &mut Command) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     match shell(target) {
         Some(sh) => clap_complete::generate(sh, cmd, "trawl", &mut out),
+        None if matches!(target, Target::Schema) => {
+            let schemas = trawl::output::schemas();
+            out.write_all(schemas[0].1.as_bytes())?
+        }
         None => clap_mangen::Man::new(cmd.clone()).render(&mut out)?,
     }
     out.flush()
@@ -62,6 +70,9 @@ fn write_stdout(target: Target, cmd: &mut Command) -> std::io::Result<()> {
 fn write_dir(target: Target, cmd: &mut Command, dir: &Path) -> std::io::Result<()> {
     match shell(target) {
         Some(sh) => clap_complete::generate_to(sh, cmd, "trawl", dir).map(|_| ()),
+        None if matches!(target, Target::Schema) => {
+            trawl::output::schemas().iter().try_for_each(|(name, text)| std::fs::write(dir.join(name), text))
+        }
         None => {
             write_man(cmd, "trawl", dir)?;
             for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
@@ -84,7 +95,7 @@ fn write_man(cmd: &Command, name: &str, dir: &Path) -> std::io::Result<()> {
 fn shell(target: Target) -> Option<clap_complete::Shell> {
     use clap_complete::Shell;
     Some(match target {
-        Target::Man => return None,
+        Target::Man | Target::Schema => return None,
         Target::Bash => Shell::Bash,
         Target::Zsh => Shell::Zsh,
         Target::Fish => Shell::Fish,

@@ -11,6 +11,7 @@
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use trawl::output::ErrorKind;
 use trawl::Date;
 
 /// Where a document comes from.
@@ -117,7 +118,7 @@ fn walk_folder(root: &Path, how: Walk, keep: &dyn Fn(&str) -> bool, out: &mut Ve
                 };
                 let key = key_of(&path);
                 if keep(&key) {
-                    let input = Input::Skipped(("unreadable", format!("cannot read: {why}")));
+                    let input = Input::Skipped((ErrorKind::Unreadable, format!("cannot read: {why}")));
                     out.push(Source { id: path_id(&path), key, input, size: None });
                 }
                 continue;
@@ -135,7 +136,7 @@ fn walk_folder(root: &Path, how: Walk, keep: &dyn Fn(&str) -> bool, out: &mut Ve
         let input = if ft.is_file() {
             Input::File(entry.path().to_path_buf())
         } else {
-            Input::Skipped(("not_a_file", format!("skipped: {}", kind_of(&ft))))
+            Input::Skipped((ErrorKind::NotAFile, format!("skipped: {}", kind_of(&ft))))
         };
         let size = entry.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
         out.push(Source { id, key, input, size });
@@ -167,14 +168,14 @@ pub fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
 }
 
 /// Why a document could not be processed: a kind (for the error record) and a message.
-pub type DocError = (&'static str, String);
+pub type DocError = (ErrorKind, String);
 
 /// Checks and decodes a document's bytes: a UTF-8 byte-order mark is dropped
 /// (offsets count from after it); UTF-16 with a byte-order mark is decoded;
 /// otherwise the bytes must be UTF-8 without a NUL byte.
 pub fn decode(bytes: Vec<u8>, max: u64) -> Result<String, DocError> {
     if bytes.len() as u64 > max {
-        return Err(("too_large", format!("larger than --max-doc-bytes ({max})")));
+        return Err((ErrorKind::TooLarge, format!("larger than --max-doc-bytes ({max})")));
     }
     let utf16 = match bytes.get(..2) {
         Some([0xFF, 0xFE]) => Some(encoding_rs::UTF_16LE),
@@ -184,7 +185,7 @@ pub fn decode(bytes: Vec<u8>, max: u64) -> Result<String, DocError> {
     if let Some(enc) = utf16 {
         return match enc.decode_without_bom_handling_and_without_replacement(&bytes[2..]) {
             Some(text) => check_text(text.into_owned()),
-            None => Err(("invalid_utf16", format!("invalid {} after its byte-order mark", enc.name()))),
+            None => Err((ErrorKind::InvalidUtf16, format!("invalid {} after its byte-order mark", enc.name()))),
         };
     }
     let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
@@ -192,16 +193,16 @@ pub fn decode(bytes: Vec<u8>, max: u64) -> Result<String, DocError> {
         None => bytes,
     };
     if let Some(i) = memchr0(&bytes) {
-        return Err(("binary", format!("binary content (NUL byte at offset {i})")));
+        return Err((ErrorKind::Binary, format!("binary content (NUL byte at offset {i})")));
     }
     String::from_utf8(bytes)
-        .map_err(|e| ("invalid_utf8", format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to())))
+        .map_err(|e| (ErrorKind::InvalidUtf8, format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to())))
 }
 
 /// A decoded text must not hold NUL characters either.
 fn check_text(text: String) -> Result<String, DocError> {
     match text.find('\0') {
-        Some(i) => Err(("binary", format!("binary content (NUL character at byte {i} of the decoded text)"))),
+        Some(i) => Err((ErrorKind::Binary, format!("binary content (NUL character at byte {i} of the decoded text)"))),
         None => Ok(text),
     }
 }
@@ -219,7 +220,7 @@ pub fn read_whole(input: &Input, max: u64) -> Result<String, DocError> {
         Input::Skipped(e) => return Err(e.clone()),
     };
     if let Err(e) = res {
-        return Err(("unreadable", e.to_string()));
+        return Err((ErrorKind::Unreadable, e.to_string()));
     }
     decode(bytes, max)
 }
@@ -372,7 +373,7 @@ impl JsonlReader {
                 Err(e) => {
                     self.failed = true;
                     self.line += 1;
-                    return Some(Err(self.error(("unreadable", e.to_string()))));
+                    return Some(Err(self.error((ErrorKind::Unreadable, e.to_string()))));
                 }
             };
             self.line += 1;
@@ -384,13 +385,13 @@ impl JsonlReader {
                 buf.drain(..3);
             }
             if !fits {
-                return Some(
-                    Err(self.error(("too_large", format!("line longer than --max-doc-bytes ({})", self.max)))),
-                );
+                return Some(Err(
+                    self.error((ErrorKind::TooLarge, format!("line longer than --max-doc-bytes ({})", self.max)))
+                ));
             }
             if buf.iter().all(u8::is_ascii_whitespace) {
                 if self.keep_blank {
-                    return Some(Err(self.error(("empty_line", "blank line".into()))));
+                    return Some(Err(self.error((ErrorKind::EmptyLine, "blank line".into()))));
                 }
                 continue;
             }
@@ -435,7 +436,7 @@ pub fn parse_line(fields: &JsonlFields, max: u64, raw: RawLine) -> JsonlDoc {
     let error = |e: DocError| JsonlDoc { id: error_id(&raw.fallback_id, raw.hash), text: Err(e), anchor: None };
     let v: serde_json::Value = match serde_json::from_slice(line) {
         Ok(v) => v,
-        Err(e) => return error(("invalid_json", format!("line {}: {e}", raw.line))),
+        Err(e) => return error((ErrorKind::InvalidJson, format!("line {}: {e}", raw.line))),
     };
     let id = match v.get(&fields.id) {
         // An empty id names nothing: the line gets the id of a line without one.
@@ -448,13 +449,13 @@ pub fn parse_line(fields: &JsonlFields, max: u64, raw: RawLine) -> JsonlDoc {
     let text = match v.get(&fields.text) {
         Some(serde_json::Value::String(s)) => {
             if s.len() as u64 > max {
-                Err(("too_large", format!("larger than --max-doc-bytes ({})", max)))
+                Err((ErrorKind::TooLarge, format!("larger than --max-doc-bytes ({})", max)))
             } else {
                 Ok(s.clone())
             }
         }
-        Some(_) => Err(("invalid_document", format!("field `{}` is not a string", fields.text))),
-        None => Err(("invalid_document", format!("no field `{}`", fields.text))),
+        Some(_) => Err((ErrorKind::InvalidDocument, format!("field `{}` is not a string", fields.text))),
+        None => Err((ErrorKind::InvalidDocument, format!("no field `{}`", fields.text))),
     };
     let id = id.unwrap_or_else(|| match text {
         Ok(_) => raw.fallback_id.clone(),

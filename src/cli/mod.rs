@@ -136,11 +136,13 @@ enum Command {
         trawl serve                            # the bundled pack and the sample article\n  \
         trawl serve --rules my-rule.trawl article.txt --port 8000")]
     Serve(serve::ServeArgs),
-    /// Write a man page or shell completions, made from this command line's definition.
+    /// Write a man page or shell completions, made from this command line's definition, or the
+    /// output's JSON Schemas.
     #[command(after_help = "Examples:\n  \
         trawl generate bash > ~/.local/share/bash-completion/completions/trawl\n  \
         trawl generate zsh --out ~/.zfunc\n  \
-        trawl generate man --out man/man1      # trawl.1 and trawl-COMMAND.1")]
+        trawl generate man --out man/man1      # trawl.1 and trawl-COMMAND.1\n  \
+        trawl generate schema --out schema     # record.v1.json, document.v1.json, snapshot.v1.json")]
     Generate(generate::GenerateArgs),
 }
 

@@ -493,7 +493,11 @@ pub fn evaluate(rules: &Rules, docs: &[GoldDoc], cfg: &Config) -> Scores {
         let all: Vec<SysSpan> = records
             .into_iter()
             .map(|r| SysSpan {
-                value: r.fields.get(&cfg.value_field).filter(|v| !v.is_object()).map(json_text),
+                value: r
+                    .fields
+                    .get(&cfg.value_field)
+                    .filter(|v| !matches!(v, crate::output::FieldValue::Span(_)))
+                    .map(|v| json_text(&v.to_json())),
                 label: r.label,
                 start: r.start,
                 end: r.end,

@@ -120,10 +120,7 @@ pub enum Exceeded {
 impl Exceeded {
     /// The error record's kind: `timeout` for steps and time, `too_large` for annotations.
     pub fn kind(&self) -> &'static str {
-        match self {
-            Exceeded::Steps(_) | Exceeded::Time(_) => "timeout",
-            Exceeded::Annotations(_) => "too_large",
-        }
+        crate::output::ErrorKind::from(self).as_str()
     }
 }
 

@@ -18,7 +18,7 @@
 pub mod report;
 
 use crate::exec::{self, Exceeded, Extraction, Origin};
-use crate::output::{self, OffsetUnit, Record};
+use crate::output::{self, FieldValue, OffsetUnit, Record};
 use crate::syntax::ast::{Example, ExpectValue};
 use crate::text::Document;
 use crate::{Options, Rules};
@@ -235,26 +235,18 @@ fn rule_records(
 }
 
 fn shift(r: &Record, n: usize) -> Record {
-    fn shift_json(v: &Json, n: usize) -> Json {
+    fn shift_value(v: &mut FieldValue, n: usize) {
         match v {
-            Json::Object(o) if o.contains_key("start") && o.contains_key("text") => {
-                let mut o = o.clone();
-                for k in ["start", "end"] {
-                    if let Some(x) = o.get(k).and_then(Json::as_u64) {
-                        o.insert(k.into(), Json::from(x + n as u64));
-                    }
-                }
-                Json::Object(o)
-            }
-            Json::Array(items) => Json::Array(items.iter().map(|i| shift_json(i, n)).collect()),
-            other => other.clone(),
+            FieldValue::Span(s) => (s.start, s.end) = (s.start + n, s.end + n),
+            FieldValue::List(items) => items.iter_mut().for_each(|i| shift_value(i, n)),
+            _ => {}
         }
     }
     let mut r = r.clone();
     r.start += n;
     r.end += n;
     for v in r.fields.values_mut().chain(r.captures.values_mut()) {
-        *v = shift_json(v, n);
+        shift_value(v, n);
     }
     r
 }
@@ -297,7 +289,7 @@ fn expect_matches(want: &ExpectValue, got: &Json) -> bool {
 }
 
 fn fields_of(r: &Record) -> Vec<(String, String)> {
-    r.fields.iter().map(|(k, v)| (k.clone(), shown(v))).collect()
+    r.fields.iter().map(|(k, v)| (k.to_string(), shown(&v.to_json()))).collect()
 }
 
 fn unexpected(r: &Record) -> Problem {
@@ -365,14 +357,14 @@ fn compare(ex: &Example, actual: &[Record], others: &[Record]) -> Vec<Problem> {
         used[i] = true;
         let r = &actual[i];
         for (name, want) in &e.fields {
-            let got = r.fields.get(&name.name);
-            if !got.is_some_and(|g| expect_matches(want, g)) {
+            let got = r.fields.get(&name.name).map(FieldValue::to_json);
+            if !got.as_ref().is_some_and(|g| expect_matches(want, g)) {
                 problems.push(Problem::Field {
                     label: r.label.clone(),
                     text: r.text.clone(),
                     field: name.name.clone(),
                     expected: expect_shown(want),
-                    actual: got.map(shown),
+                    actual: got.as_ref().map(shown),
                 });
             }
         }
