@@ -1,5 +1,5 @@
 //! The binaries' allocator (`trawl` and `trawl-bench`, so that benchmarks measure what users
-//! run): mimalloc. Extraction makes many small short-lived allocations (matches, captures,
+//! run; and the Python module's, `python/src/lib.rs`, for its own Rust allocations): mimalloc. Extraction makes many small short-lived allocations (matches, captures,
 //! fields, records); with the system allocator they were a fifth of the instructions on a text
 //! dense with names (`docs/PERFORMANCE.md`, "Allocator"). Freed memory goes back to the system
 //! at once ([`init`]) and transparent huge pages are not used (the `no_thp` feature): with

@@ -161,44 +161,6 @@ impl Rules {
     }
 }
 
-impl Rules {
-    /// Appends the records of `text` to `out` as one JSON array, each record exactly as a line of
-    /// `trawl extract` writes it (with `how.doc`: `v` and `doc` first) or as filter mode nests it
-    /// (without). Returns how many records were written; over a limit, `out` is left as it was.
-    pub fn write_records(
-        &self,
-        text: &str,
-        opts: &Options,
-        how: &output::Lines<'_>,
-        scratch: &mut exec::Scratch,
-        out: &mut Vec<u8>,
-    ) -> Result<usize, exec::Exceeded> {
-        let (unit, doc, internal) = (how.unit, how.doc, how.internal);
-        let (mark, mut n) = (out.len(), 0usize);
-        out.push(b'[');
-        let res = exec::extract_text(&self.program, text, opts, scratch, |_, d, ex| {
-            for &a in if internal { &ex.kept } else { &ex.output } {
-                if n > 0 {
-                    out.push(b',');
-                }
-                output::RecordView::new(&self.program, d, &ex.annotations[a as usize], unit, doc).write_json(out);
-                n += 1;
-            }
-            true
-        });
-        match res {
-            Ok(()) => {
-                out.push(b']');
-                Ok(n)
-            }
-            Err(e) => {
-                out.truncate(mark);
-                Err(e)
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #[test]

@@ -64,18 +64,6 @@ pub enum OffsetUnit {
     Bytes,
 }
 
-/// How records are written as JSON ([`crate::Rules::write_records`]).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Lines<'a> {
-    /// Offsets in characters or bytes.
-    pub unit: OffsetUnit,
-    /// The document id: whole record lines (`v` and `doc` first); `None`: records as filter mode
-    /// nests them.
-    pub doc: Option<&'a str>,
-    /// The records of internal labels too (`--internal`).
-    pub internal: bool,
-}
-
 /// One output annotation: what a line of `trawl extract` holds, as a Rust value. Serializes
 /// (serde) to the line without `v` and `doc` — filter mode's nested record; [`RecordLine`] adds
 /// them. The CLI writes the same keys straight from the annotations ([`RecordView`], no value
@@ -582,20 +570,53 @@ impl Serialize for ValueView<'_> {
                 let (start, end) = offsets(doc, *a, *b, unit);
                 SpanView { text: span_text(doc, *a, *b), start, end }.serialize(s)
             }
-            Value::Part(a, b) => {
-                let text = &doc.text[*a as usize..*b as usize];
-                let (start, end) = match unit {
-                    OffsetUnit::Bytes => (*a as usize, *b as usize),
-                    OffsetUnit::Chars => {
-                        let start = char_offset(doc, *a);
-                        (start, start + text.chars().count())
-                    }
-                };
-                SpanView { text, start, end }.serialize(s)
-            }
+            Value::Part(a, b) => part(doc, *a, *b, unit).serialize(s),
             Value::List(items) => s.collect_seq(items.iter().map(|v| ValueView { doc, v, unit })),
         }
     }
+}
+
+impl ValueView<'_> {
+    /// The value as its type, as [`Serialize`] writes it.
+    fn to_field(&self) -> FieldValue {
+        let (doc, unit) = (self.doc, self.unit);
+        let span = |v: SpanView| FieldValue::Span(Span { text: v.text.to_string(), start: v.start, end: v.end });
+        match self.v {
+            Value::Null => FieldValue::Null,
+            Value::Bool(b) => FieldValue::Bool(*b),
+            Value::Num(n) => match number_json(*n) {
+                Json::Number(n) => FieldValue::Number(n),
+                _ => FieldValue::Null,
+            },
+            Value::Str(text) => FieldValue::Text(text.clone()),
+            Value::Span(a, b) => {
+                let (start, end) = offsets(doc, *a, *b, unit);
+                span(SpanView { text: span_text(doc, *a, *b), start, end })
+            }
+            Value::Part(a, b) => span(part(doc, *a, *b, unit)),
+            Value::List(items) => {
+                FieldValue::List(items.iter().map(|v| ValueView { doc, v, unit }.to_field()).collect())
+            }
+        }
+    }
+}
+
+/// A part of a token (bytes `[a, b)`) as a span in the document's offsets.
+fn part<'a>(doc: &'a Document<'a>, a: u32, b: u32, unit: OffsetUnit) -> SpanView<'a> {
+    let text = &doc.text[a as usize..b as usize];
+    let (start, end) = match unit {
+        OffsetUnit::Bytes => (a as usize, b as usize),
+        OffsetUnit::Chars => {
+            let start = char_offset(doc, a);
+            (start, start + text.chars().count())
+        }
+    };
+    SpanView { text, start, end }
+}
+
+/// The name of capture `i` of rule `r` (captures first, then named regex groups).
+fn capture_name(r: &crate::check::hir::Rule, i: usize) -> &str {
+    r.captures.get(i).unwrap_or_else(|| &r.groups[i - r.captures.len()].name).as_str()
 }
 
 /// Named values as a JSON object, in their order.
@@ -674,11 +695,9 @@ impl Serialize for RecordView<'_> {
         match &a.origin {
             Origin::Rule { rule, captures, .. } => {
                 let r = &prog.set.rules[rule.0 as usize];
-                let name =
-                    |i: usize| r.captures.get(i).unwrap_or_else(|| &r.groups[i - r.captures.len()].name).as_str();
                 m.serialize_entry("rule", &r.name)?;
                 m.serialize_entry("source", prog.location(*rule))?;
-                let caps = captures.iter().map(|(i, v)| (name(*i as usize), view(v)));
+                let caps = captures.iter().map(|(i, v)| (capture_name(r, *i as usize), view(v)));
                 m.serialize_entry("captures", &ValuesView::new(caps))?;
             }
             _ => {
@@ -691,10 +710,28 @@ impl Serialize for RecordView<'_> {
     }
 }
 
-/// The record of one annotation.
+/// The record of one annotation: the same values as its line ([`RecordView`]), as the type.
 pub fn record(prog: &Program, doc: &Document, a: &Annotation, unit: OffsetUnit) -> Record {
-    // One way to turn values into JSON: the record line's bytes, read back into the type.
-    let mut line = Vec::new();
-    RecordView::new(prog, doc, a, unit, None).write_json(&mut line);
-    serde_json::from_slice(&line).unwrap_or_else(|_| span_record(prog, doc, a.label, a.start, a.end, unit))
+    let view = |v| ValueView { doc, v, unit }.to_field();
+    let (start, end) = offsets(doc, a.start, a.end, unit);
+    let label = &prog.set.labels[a.label.0 as usize];
+    let (rule, source, captures) = match &a.origin {
+        Origin::Rule { rule, captures, .. } => {
+            let r = &prog.set.rules[rule.0 as usize];
+            let caps = captures.iter().map(|(i, v)| (capture_name(r, *i as usize).to_string(), view(v))).collect();
+            (r.name.clone(), prog.location(*rule).to_string(), Fields(caps))
+        }
+        _ => (String::new(), String::new(), Fields::default()),
+    };
+    Record {
+        label: label.name.clone(),
+        internal: !label.output,
+        start,
+        end,
+        text: span_text(doc, a.start, a.end).to_string(),
+        fields: Fields(a.fields.iter().map(|(k, v)| (k.to_string(), view(v))).collect()),
+        rule,
+        source,
+        captures,
+    }
 }

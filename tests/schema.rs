@@ -76,3 +76,22 @@ fn every_line_of_filter_mode_is_a_document_line() {
         round_trips::<DocumentLine>(line);
     }
 }
+
+#[test]
+fn typed_records_are_the_lines_the_cli_writes() {
+    let seed = "tests/corpus/japan-france-talks.txt";
+    let text = std::fs::read_to_string(root().join(seed)).expect("seed");
+    let rules = trawl::Rules::bundled_news().expect("rules");
+    let opts = trawl::Options { anchor: trawl::Date::parse("2023-05-01"), ..Default::default() };
+    for (unit, flag) in [(trawl::OffsetUnit::Chars, "chars"), (trawl::OffsetUnit::Bytes, "bytes")] {
+        let typed = rules.extract_with(&text, &opts, unit, &mut trawl::exec::Scratch::new()).expect("limits");
+        let mut mine = Vec::new();
+        for r in &typed {
+            r.write_json(Some(seed), &mut mine);
+            mine.push(b'\n');
+        }
+        let cli = lines(&["extract", "--anchor-date", "2023-05-01", "--offsets", flag, seed], b"");
+        assert!(cli.len() > 50);
+        assert_eq!(String::from_utf8(mine).expect("utf-8"), cli.join("\n") + "\n");
+    }
+}

@@ -3,9 +3,11 @@
 //! In: rule files (paths on disk, one file's text, or a bundled pack's name) and documents as
 //! Python `str`s or `{"id", "text", "date"}` dicts. Out: records as Python dicts.
 //!
-//! Records are made by `json.loads` from exactly the bytes `trawl extract` writes for them
-//! ([`trawl::Rules::write_records`], the CLI's serializer): one serializer for the command line and
-//! for Python, so the two cannot drift, and `json.loads` builds the dicts in C.
+//! Records are the typed records of the engine ([`trawl::output::record`], the same values the
+//! CLI's lines hold; a Rust test checks they write the CLI's lines byte for byte), turned into
+//! dicts here with the keys of those lines in their order, key and label strings interned. The
+//! pytest suite checks the dicts equal `json.loads` of the CLI's lines on the seed article and the
+//! dev documents. (`json.loads` of the lines was the first way: it took as long as extracting.)
 //!
 //! Extraction runs with the GIL released. `extract_many` runs `threads` workers over one shared,
 //! immutable program (each with its own scratch space), keeps at most a fixed number of documents
@@ -13,14 +15,20 @@
 //! in input order: `{"v", "id", "records"}`, or `{"v", "id", "error"}` for a document that could not
 //! be processed, as `trawl extract --per-document` writes them.
 
+// The CLI's allocator and its settings, for the module's own (Rust) allocations: extraction and
+// the records handed from the worker threads to the caller's, which frees them.
+#[path = "../../src/alloc.rs"]
+mod alloc;
+
 use pyo3::exceptions::{PyException, PyTypeError, PyValueError};
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyBool, PyDict, PyList, PyString};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
-use trawl::output::{DocumentLine, ErrorKind, SCHEMA_VERSION};
+use trawl::output::{self, ErrorKind, FieldValue, Fields, Record, SCHEMA_VERSION};
 use trawl::{exec, Date, OffsetUnit, Options};
 
 pyo3::create_exception!(
@@ -146,39 +154,160 @@ struct Settings {
     opts: Options,
 }
 
-/// The filter-mode line of one document, as `trawl extract --per-document` writes it.
-fn process(rules: &trawl::Rules, job: &Job, s: &Settings, scratch: &mut exec::Scratch) -> Vec<u8> {
-    let failure = |kind: ErrorKind, message: &str| {
-        serde_json::to_vec(&DocumentLine::error(&job.id, kind, message)).unwrap_or_default()
-    };
-    let text = match &job.text {
-        Ok(t) => t,
-        Err((kind, message)) => return failure(*kind, message),
-    };
+/// What came of one document: its records, or an error record's kind and message.
+type Outcome = Result<Vec<Record>, (ErrorKind, String)>;
+
+/// The records of one text (with `internal`, those of internal labels too).
+fn records_of(
+    rules: &trawl::Rules,
+    text: &str,
+    opts: &Options,
+    s: &Settings,
+    scratch: &mut exec::Scratch,
+) -> Result<Vec<Record>, trawl::Exceeded> {
+    let (prog, mut out) = (&rules.program, Vec::new());
+    exec::extract_text(prog, text, opts, scratch, |_, doc, ex| {
+        let ids = if s.internal { &ex.kept } else { &ex.output };
+        out.extend(ids.iter().map(|&a| output::record(prog, doc, &ex.annotations[a as usize], s.unit)));
+        true
+    })?;
+    Ok(out)
+}
+
+/// Extracts one document of `extract_many`; a panic is an `internal` error, as in the CLI.
+fn process(rules: &trawl::Rules, job: &Job, s: &Settings, scratch: &mut exec::Scratch) -> Outcome {
+    let text = job.text.as_ref().map_err(Clone::clone)?;
     if text.len() > MAX_DOC_BYTES {
-        return failure(
-            ErrorKind::TooLarge,
-            &format!("{} bytes is more than the limit of {MAX_DOC_BYTES}", text.len()),
-        );
+        let msg = format!("{} bytes is more than the limit of {MAX_DOC_BYTES}", text.len());
+        return Err((ErrorKind::TooLarge, msg));
     }
-    let id = serde_json::Value::from(job.id.as_str());
-    let mut out = format!("{{\"v\":{SCHEMA_VERSION},\"id\":{id},\"records\":").into_bytes();
     let opts = Options { anchor: job.anchor.or(s.opts.anchor), ..s.opts.clone() };
-    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let how = trawl::output::Lines { unit: s.unit, doc: None, internal: s.internal };
-        rules.write_records(text, &opts, &how, scratch, &mut out)
-    }));
+    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| records_of(rules, text, &opts, s, scratch)));
     match res {
-        Ok(Ok(_)) => {
-            out.push(b'}');
-            out
-        }
-        Ok(Err(e)) => failure(ErrorKind::from(&e), &e.to_string()),
+        Ok(Ok(records)) => Ok(records),
+        Ok(Err(e)) => Err((ErrorKind::from(&e), e.to_string())),
         Err(_) => {
             *scratch = exec::Scratch::new();
-            failure(ErrorKind::Internal, "internal error while extracting; please report it")
+            Err((ErrorKind::Internal, "internal error while extracting; please report it".to_string()))
         }
     }
+}
+
+/// A value as Python: `None`, `bool`, `int`, `float`, `str`, a span dict or a list.
+fn value_py<'py>(py: Python<'py>, v: &FieldValue) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match v {
+        FieldValue::Null => py.None().into_bound(py),
+        FieldValue::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        FieldValue::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => i.into_pyobject(py)?.into_any(),
+            (_, Some(u)) => u.into_pyobject(py)?.into_any(),
+            _ => n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any(),
+        },
+        FieldValue::Text(t) => PyString::new(py, t).into_any(),
+        FieldValue::Span(s) => {
+            let d = PyDict::new(py);
+            d.set_item(intern!(py, "text"), &s.text)?;
+            d.set_item(intern!(py, "start"), s.start)?;
+            d.set_item(intern!(py, "end"), s.end)?;
+            d.into_any()
+        }
+        FieldValue::List(items) => {
+            PyList::new(py, items.iter().map(|i| value_py(py, i)).collect::<PyResult<Vec<_>>>()?)?.into_any()
+        }
+    })
+}
+
+/// Python strings for the names records repeat (labels, rule names, sources, field names), made
+/// once per call of `extract` or `extract_many`.
+#[derive(Default)]
+struct Names(std::collections::HashMap<String, Py<PyString>>);
+
+impl Names {
+    fn get<'py>(&mut self, py: Python<'py>, name: &str) -> Bound<'py, PyString> {
+        if let Some(s) = self.0.get(name) {
+            return s.bind(py).clone();
+        }
+        let s = PyString::intern(py, name);
+        self.0.insert(name.to_string(), s.clone().unbind());
+        s
+    }
+}
+
+fn fields_py<'py>(py: Python<'py>, fields: &Fields, names: &mut Names) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    for (k, v) in fields {
+        d.set_item(names.get(py, k), value_py(py, v)?)?;
+    }
+    Ok(d)
+}
+
+/// A record as the dict `json.loads` would make of its line: the same keys, in the same order
+/// (`v` and `doc` first with `doc`, as `trawl extract`; without, as filter mode nests it).
+/// Labels, rule names and sources are interned: records share them.
+fn record_py<'py>(
+    py: Python<'py>,
+    r: &Record,
+    doc: Option<&Bound<'py, PyString>>,
+    names: &mut Names,
+) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    if let Some(doc) = doc {
+        d.set_item(intern!(py, "v"), SCHEMA_VERSION)?;
+        d.set_item(intern!(py, "doc"), doc)?;
+    }
+    d.set_item(intern!(py, "label"), names.get(py, &r.label))?;
+    if r.internal {
+        d.set_item(intern!(py, "internal"), true)?;
+    }
+    d.set_item(intern!(py, "start"), r.start)?;
+    d.set_item(intern!(py, "end"), r.end)?;
+    d.set_item(intern!(py, "text"), &r.text)?;
+    d.set_item(intern!(py, "fields"), fields_py(py, &r.fields, names)?)?;
+    d.set_item(intern!(py, "rule"), names.get(py, &r.rule))?;
+    d.set_item(intern!(py, "source"), names.get(py, &r.source))?;
+    d.set_item(intern!(py, "captures"), fields_py(py, &r.captures, names)?)?;
+    Ok(d)
+}
+
+/// Runs `f` with Python's cyclic garbage collector paused (if it is on). Building a document's
+/// records allocates thousands of dicts, none of them in a cycle; with the collector on, the
+/// collections that the allocations set off took more time than the building itself (0.35 of
+/// 0.55 s of the caller's thread on 10 MB of transcripts). Paused, the collector runs at most once
+/// per document, when the next allocation finds its counters over the threshold.
+fn without_gc<'py, T>(py: Python<'py>, f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    let gc = py.import(intern!(py, "gc"))?;
+    let was_on: bool = gc.call_method0(intern!(py, "isenabled"))?.extract()?;
+    if was_on {
+        gc.call_method0(intern!(py, "disable"))?;
+    }
+    let out = f();
+    if was_on {
+        gc.call_method0(intern!(py, "enable"))?;
+    }
+    out
+}
+
+/// One document's result as filter mode writes it: `{"v", "id", "records"}` or `{"v", "id", "error"}`.
+fn outcome_py<'py>(py: Python<'py>, id: &str, outcome: &Outcome, names: &mut Names) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item(intern!(py, "v"), SCHEMA_VERSION)?;
+    d.set_item(intern!(py, "id"), id)?;
+    match outcome {
+        Ok(records) => {
+            let list = PyList::empty(py);
+            for r in records {
+                list.append(record_py(py, r, None, names)?)?;
+            }
+            d.set_item(intern!(py, "records"), list)?;
+        }
+        Err((kind, message)) => {
+            let e = PyDict::new(py);
+            e.set_item(intern!(py, "kind"), kind.as_str())?;
+            e.set_item(intern!(py, "message"), message)?;
+            d.set_item(intern!(py, "error"), e)?;
+        }
+    }
+    Ok(d)
 }
 
 /// A document from the iterable: a `str`, or a dict with `text` and optionally `id` and `date`.
@@ -256,15 +385,19 @@ impl Rules {
         internal: bool,
         timeout: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (unit, opts) = (unit_of(offsets)?, options(anchor_of(anchor_date)?, timeout)?);
+        let settings = Settings { unit: unit_of(offsets)?, internal, opts: options(anchor_of(anchor_date)?, timeout)? };
         let rules = &self.inner;
-        let res = py.detach(|| {
-            let mut out = Vec::with_capacity(text.len() / 2);
-            let how = trawl::output::Lines { unit, doc: Some(doc), internal };
-            rules.write_records(text, &opts, &how, &mut exec::Scratch::new(), &mut out).map(|_| out)
-        });
+        let res = py.detach(|| records_of(rules, text, &settings.opts, &settings, &mut exec::Scratch::new()));
         match res {
-            Ok(json) => loads(py, &json),
+            Ok(records) => without_gc(py, || {
+                let doc = PyString::new(py, doc);
+                let list = PyList::empty(py);
+                let mut names = Names::default();
+                for r in &records {
+                    list.append(record_py(py, r, Some(&doc), &mut names)?)?;
+                }
+                Ok(list.into_any())
+            }),
             Err(e) => {
                 let err = ExtractionError::new_err(e.to_string());
                 err.value(py).setattr("kind", e.kind())?;
@@ -294,17 +427,17 @@ impl Rules {
         }
         let settings = Settings { unit: unit_of(offsets)?, internal, opts: options(anchor_of(anchor_date)?, timeout)? };
         let input = docs.try_iter()?.unbind();
-        let pool = (threads > 1).then(|| Pool::start(self.inner.clone(), settings.clone(), threads));
+        // Even with one thread the extraction runs on a worker: the caller's thread meanwhile
+        // turns the lines that are done into Python objects.
+        let pool = Some(Pool::start(self.inner.clone(), settings, threads));
         Ok(Many {
             state: Mutex::new(ManyState {
-                rules: self.inner.clone(),
-                settings,
                 input: Some(input),
                 pool,
                 next_seq: 0,
                 next_out: 0,
                 ready: BTreeMap::new(),
-                scratch: exec::Scratch::new(),
+                names: Names::default(),
                 limit: threads * IN_FLIGHT_PER_THREAD,
             }),
         })
@@ -343,7 +476,7 @@ impl Rules {
 struct Pool {
     jobs: Option<Sender<Job>>,
     /// Behind a lock only so that a thread without the GIL may wait on it (one reader).
-    done: Mutex<Receiver<(u64, Vec<u8>)>>,
+    done: Mutex<Receiver<(u64, String, Outcome)>>,
     workers: Vec<std::thread::JoinHandle<()>>,
 }
 
@@ -363,8 +496,8 @@ impl Pool {
                             Err(_) => return,
                         };
                         let Ok(job) = job else { return };
-                        let line = process(&rules, &job, &settings, &mut scratch);
-                        if send.send((job.seq, line)).is_err() {
+                        let outcome = process(&rules, &job, &settings, &mut scratch);
+                        if send.send((job.seq, job.id, outcome)).is_err() {
                             return;
                         }
                     }
@@ -385,8 +518,6 @@ impl Drop for Pool {
 }
 
 struct ManyState {
-    rules: Arc<trawl::Rules>,
-    settings: Settings,
     /// The documents; `None` once exhausted.
     input: Option<Py<PyIterator>>,
     pool: Option<Pool>,
@@ -394,10 +525,10 @@ struct ManyState {
     next_seq: u64,
     /// The next document to yield.
     next_out: u64,
-    /// Lines that came back before their turn.
-    ready: BTreeMap<u64, Vec<u8>>,
-    scratch: exec::Scratch,
+    /// Documents that came back before their turn.
+    ready: BTreeMap<u64, (String, Outcome)>,
     limit: usize,
+    names: Names,
 }
 
 use pyo3::types::PyIterator;
@@ -425,13 +556,10 @@ impl ManyState {
         }
     }
 
-    /// The line of the next document, or `None` when every document has been yielded.
-    fn next_line(&mut self, py: Python<'_>) -> PyResult<Option<Vec<u8>>> {
+    /// The next document's id and outcome, or `None` when every document has been yielded.
+    fn next_done(&mut self, py: Python<'_>) -> PyResult<Option<(String, Outcome)>> {
         if self.pool.is_none() {
-            let Some(job) = self.read(py)? else { return Ok(None) };
-            self.next_out += 1;
-            let (rules, settings, scratch) = (&self.rules, &self.settings, &mut self.scratch);
-            return Ok(Some(py.detach(|| process(rules, &job, settings, scratch))));
+            return Ok(None);
         }
         while (self.next_seq - self.next_out) < self.limit as u64 {
             let Some(job) = self.read(py)? else { break };
@@ -446,18 +574,18 @@ impl ManyState {
         }
         let want = self.next_out;
         let (pool, ready) = (self.pool.as_ref().expect("pool"), &mut self.ready);
-        let line = py.detach(|| loop {
-            if let Some(line) = ready.remove(&want) {
-                return Some(line);
+        let done_doc = py.detach(|| loop {
+            if let Some(done_doc) = ready.remove(&want) {
+                return Some(done_doc);
             }
             let Ok(done) = pool.done.lock() else { return None };
             match done.recv() {
-                Ok((seq, line)) => drop(ready.insert(seq, line)),
+                Ok((seq, id, outcome)) => drop(ready.insert(seq, (id, outcome))),
                 Err(_) => return None,
             }
         });
         self.next_out += 1;
-        line.map(Some).ok_or_else(|| PyException::new_err("trawl: the worker threads stopped"))
+        done_doc.map(Some).ok_or_else(|| PyException::new_err("trawl: the worker threads stopped"))
     }
 }
 
@@ -469,8 +597,11 @@ impl Many {
 
     fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         let mut state = self.state.lock().map_err(|_| PyException::new_err("trawl: a previous call failed"))?;
-        match state.next_line(py)? {
-            Some(line) => loads(py, &line).map(Some),
+        match state.next_done(py)? {
+            Some((id, outcome)) => {
+                let names = &mut state.names;
+                without_gc(py, || outcome_py(py, &id, &outcome, names)).map(|d| Some(d.into_any()))
+            }
             None => Ok(None),
         }
     }
@@ -490,6 +621,7 @@ fn schema_version() -> u32 {
 
 #[pymodule]
 fn _trawl(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    alloc::init();
     m.add_class::<Rules>()?;
     m.add_class::<Many>()?;
     m.add("RuleError", m.py().get_type::<RuleError>())?;
