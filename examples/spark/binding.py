@@ -69,7 +69,8 @@ def main():
     piped = spark.read.json(out)
 
     def good(rows, key):
-        return {r["id"]: key(r) for r in rows if r["error"] is None}
+        # (A run without errors infers no `error` column for the pipe form's lines.)
+        return {r["id"]: key(r) for r in rows if r.asDict().get("error") is None}
 
     a = good(bound.collect(), lambda r: len(json.loads(r["records"])))
     b = good(piped.collect(), lambda r: len(r["records"]))

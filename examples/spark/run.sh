@@ -13,7 +13,9 @@ command -v java >/dev/null || { echo "Java 17+ is needed for Spark" >&2; exit 2;
 cargo build --release --locked
 VENV=${VENV:-.venv-spark}
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-"$VENV/bin/pip" install -q "pyspark>=3.5" pandas pyarrow
+"$VENV/bin/pip" install -q "pyspark>=3.5" "pandas<3" pyarrow
+# Spark's Python workers: the environment with trawl and pandas.
+export PYSPARK_PYTHON="$(cd "$VENV" && pwd)/bin/python"
 "$VENV/bin/pip" install -q .
 WORK=$(mktemp -d)
 python3 - "$WORK/docs.jsonl" <<'PY'

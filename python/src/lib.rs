@@ -461,7 +461,7 @@ impl Rules {
         labels
     }
 
-    /// The warnings found while loading, rendered.
+    /// The messages of the warnings found while loading.
     #[getter]
     fn warnings(&self) -> Vec<String> {
         self.inner.warnings.iter().map(|w| w.message.clone()).collect()
