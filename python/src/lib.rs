@@ -58,8 +58,29 @@ const IN_FLIGHT_PER_THREAD: usize = 16;
 #[pyclass(frozen, module = "trawl")]
 struct Rules {
     inner: Arc<trawl::Rules>,
-    /// How it was made, for `repr`: `bundled:news`, the paths, or the source's name.
-    origin: String,
+    /// How it was made: for `repr`, and to make it again when unpickled.
+    origin: Origin,
+}
+
+/// Where a `Rules` came from.
+#[derive(Clone)]
+enum Origin {
+    /// Rule files or folders, made absolute (an unpickling process may run elsewhere).
+    Paths(Vec<PathBuf>),
+    /// One file's text, with its name.
+    Source(String, String),
+    /// A bundled pack by name.
+    Bundled(String),
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Paths(p) => f.write_str(&p.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")),
+            Origin::Source(name, _) => write!(f, "source {name}"),
+            Origin::Bundled(name) => write!(f, "bundled:{name}"),
+        }
+    }
 }
 
 /// The offsets records carry.
@@ -310,18 +331,19 @@ fn outcome_py<'py>(py: Python<'py>, id: &str, outcome: &Outcome, names: &mut Nam
     Ok(d)
 }
 
-/// A document from the iterable: a `str`, or a dict with `text` and optionally `id` and `date`.
+/// A document from the iterable: a `str`, or a dict (any mapping) with `text` and optionally `id`
+/// and `date`.
 fn job_of(seq: u64, item: &Bound<'_, PyAny>) -> Job {
     let fallback = seq.to_string();
     if let Ok(text) = item.extract::<String>() {
         return Job { seq, id: fallback, text: Ok(text), anchor: None };
     }
-    let Ok(dict) = item.cast::<PyDict>() else {
+    let Ok(dict) = item.cast::<pyo3::types::PyMapping>() else {
         let kind = item.get_type().name().map_or_else(|_| "?".to_string(), |n| n.to_string());
-        let msg = format!("a document is a str or a dict with \"text\", not {kind}");
+        let msg = format!("a document is a str or a dict (a mapping) with \"text\", not {kind}");
         return Job { seq, id: fallback, text: Err((ErrorKind::InvalidDocument, msg)), anchor: None };
     };
-    let get = |k: &str| dict.get_item(k).ok().flatten().filter(|v| !v.is_none());
+    let get = |k: &str| dict.get_item(k).ok().filter(|v| !v.is_none());
     let id = match get("id") {
         None => fallback,
         Some(v) => v.extract::<String>().unwrap_or_else(|_| v.str().map_or(fallback, |s| s.to_string())),
@@ -347,7 +369,9 @@ impl Rules {
     /// A name of a bundled pack (`news/dates`) that is not a path on disk loads the bundled pack.
     #[staticmethod]
     fn from_paths(py: Python<'_>, paths: Vec<PathBuf>) -> PyResult<Rules> {
-        let origin = paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
+        let absolute =
+            |p: &PathBuf| if p.exists() { std::path::absolute(p).unwrap_or_else(|_| p.clone()) } else { p.clone() };
+        let origin = Origin::Paths(paths.iter().map(absolute).collect());
         let resolved: Vec<PathBuf> = paths.iter().map(|p| trawl::check::load::bundled_or(p)).collect();
         let rules = py.detach(|| trawl::Rules::from_paths(&resolved)).map_err(|e| rule_error(py, &e))?;
         Ok(Rules { inner: Arc::new(rules), origin })
@@ -357,7 +381,7 @@ impl Rules {
     #[staticmethod]
     fn from_source(py: Python<'_>, name: &str, text: &str) -> PyResult<Rules> {
         let rules = py.detach(|| trawl::Rules::from_source(name, text)).map_err(|e| rule_error(py, &e))?;
-        Ok(Rules { inner: Arc::new(rules), origin: format!("source {name}") })
+        Ok(Rules { inner: Arc::new(rules), origin: Origin::Source(name.to_string(), text.to_string()) })
     }
 
     /// A bundled pack: `news` (people, places, organisations, dates, money, events), or one of
@@ -366,7 +390,7 @@ impl Rules {
     #[pyo3(signature = (name = "news"))]
     fn bundled(py: Python<'_>, name: &str) -> PyResult<Rules> {
         let rules = py.detach(|| trawl::Rules::bundled(name)).map_err(|e| rule_error(py, &e))?;
-        Ok(Rules { inner: Arc::new(rules), origin: format!("bundled:{name}") })
+        Ok(Rules { inner: Arc::new(rules), origin: Origin::Bundled(name.to_string()) })
     }
 
     /// The records of one text, as a list of dicts identical to the lines `trawl extract` writes
@@ -465,6 +489,20 @@ impl Rules {
     #[getter]
     fn warnings(&self) -> Vec<String> {
         self.inner.warnings.iter().map(|w| w.message.clone()).collect()
+    }
+
+    /// Pickling (for `multiprocessing`, `concurrent.futures` and the like): the rules are
+    /// compiled again from where they came from — the same files (by absolute path), the same
+    /// source text, or the same bundled pack.
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+        let class = py.get_type::<Rules>();
+        Ok(match &self.origin {
+            Origin::Paths(paths) => (class.getattr("from_paths")?, (paths.clone(),).into_pyobject(py)?.into_any()),
+            Origin::Source(name, text) => {
+                (class.getattr("from_source")?, (name.clone(), text.clone()).into_pyobject(py)?.into_any())
+            }
+            Origin::Bundled(name) => (class.getattr("bundled")?, (name.clone(),).into_pyobject(py)?.into_any()),
+        })
     }
 
     fn __repr__(&self) -> String {

@@ -197,3 +197,29 @@ def test_help_and_repr(news):
     assert "extract" in trawl.Rules.extract.__doc__
     assert "bundled:news" in repr(news)
     assert trawl.__doc__ and "extract_many" in trawl.__doc__
+
+
+def test_rules_pickle_and_work_in_other_processes(tmp_path, seed_text):
+    import concurrent.futures
+    import multiprocessing
+    import pickle
+
+    (tmp_path / "p.trawl").write_text('rule r {\n  match  "Tokyo"\n  emit   City\n}\n')
+    made = [trawl.Rules.bundled("news/dates"), trawl.Rules.from_source("s.trawl", PEOPLE),
+            trawl.Rules.from_paths([tmp_path])]
+    text = "President Emmanuel Macron met them in Tokyo on 3 May 2023."
+    for rules in made:
+        again = pickle.loads(pickle.dumps(rules))
+        assert again.extract(text) == rules.extract(text) and again.extract(text)
+    ctx = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(2, mp_context=ctx) as pool:
+        got = list(pool.map(made[2].extract, [text, seed_text]))
+    assert got == [made[2].extract(text), made[2].extract(seed_text)]
+
+
+def test_documents_may_be_any_mapping(news):
+    import types
+
+    doc = types.MappingProxyType({"id": "m", "text": "Talks in Tokyo."})
+    [out] = news.extract_many([doc])
+    assert out["id"] == "m" and [r["text"] for r in out["records"]] == ["Tokyo"]
