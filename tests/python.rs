@@ -2,9 +2,10 @@
 //!
 //! Installs what the suite needs into `target/python-venv`, from the package registry, pinned
 //! (`python/requirements-test.txt`: pytest, maturin, spaCy and their dependencies), builds the
-//! package into it with `pip install .` (maturin, with its own target folder `target/python`, so
-//! that it never waits on the lock of the `cargo test` that runs it), then runs `pytest` with the
-//! CLI binary of this build to compare records with. The environment is made again only when the
+//! package into it with `pip install .` (maturin, release profile, in the project's `target/`, so
+//! that it reuses the engine a `cargo build --release` made; cargo holds a profile's lock only
+//! while it builds, so this build does not wait on the `cargo test` that runs it, even under
+//! `--release`), then runs `pytest` with the CLI binary of this build to compare records with. The environment is made again only when the
 //! pins change. Needs Python 3.9 or newer and the package registry; `TRAWL_SKIP_PYTHON=1` skips it
 //! (said on stderr). Without a `python3`, it is skipped, except under CI, where that fails.
 
@@ -73,7 +74,7 @@ fn python_package_and_its_tests() {
         Command::new(venv.join("bin/python"))
             .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-build-isolation"])
             .args(["--no-deps", "--force-reinstall", "."])
-            .env("CARGO_TARGET_DIR", root.join("target/python"))
+            .env("CARGO_TARGET_DIR", root.join("target"))
             .env("PATH", path_with(&venv.join("bin")))
             .current_dir(&root),
         "pip install . (the Python package)",
