@@ -13,6 +13,8 @@ them), the bundled news pack:
 - `python tN stream`: the same, each document's records counted and dropped as they come (a
   batch job that writes them somewhere): Python's cyclic collector, which walks every dict kept,
   has far less to walk;
+- `python tN json`: `extract_many(docs, threads=N, format="json")`, each document's filter-mode
+  line as a `str` (no object per record);
 - `spacy`: the peer harness's spaCy entity ruler + Matcher on the news.json workload
   (`../shared/bench/peers/spacy_peer.py --lexicon-mode entity`; its own timed section, which
   leaves out loading and compiling).
@@ -59,13 +61,16 @@ def time_cli(trawl_bin, jsonl, threads):
     return whole, stats["seconds"], stats["records"]
 
 
-def time_python(docs, threads, keep=True):
+def time_python(docs, threads, keep=True, fmt="dict"):
     import trawl
 
     t = time.perf_counter()
     rules = trawl.Rules.bundled("news")
     t2 = time.perf_counter()
-    if keep:
+    if fmt == "json":
+        n = sum(len(line) for line in rules.extract_many(docs, threads=threads, format="json"))
+        n = f"{n / 1e6:.1f} MB of lines"
+    elif keep:
         out = list(rules.extract_many(docs, threads=threads))
         n = sum(len(o.get("records", [])) for o in out)
     else:
@@ -98,7 +103,8 @@ def main():
     with tmp:
         for d in docs:
             tmp.write(json.dumps(d) + "\n")
-    names = ("cli t1", "cli t2", "python t1", "python t2", "python t1 stream", "python t2 stream", "spacy")
+    names = ("cli t1", "cli t2", "python t1", "python t2", "python t1 stream", "python t2 stream",
+             "python t1 json", "python t2 json", "spacy")
     whole = {k: [] for k in names}
     runs = {k: [] for k in names}
     counts = {}
@@ -111,6 +117,8 @@ def main():
                 ("python t2", lambda: time_python(docs, 2)),
                 ("python t1 stream", lambda: time_python(docs, 1, keep=False)),
                 ("python t2 stream", lambda: time_python(docs, 2, keep=False)),
+                ("python t1 json", lambda: time_python(docs, 1, fmt="json")),
+                ("python t2 json", lambda: time_python(docs, 2, fmt="json")),
                 ("spacy", lambda: time_spacy(args.corpus, args.max_mb)),
             ):
                 if name == "spacy" and args.no_spacy:
@@ -135,7 +143,7 @@ def main():
         w = f"{wmed[k]:.2f} | {wmbs[k]:.2f}" if k in wmed else "- | -"
         print(f"| {k} | {w} | {med[k]:.2f} | {mbs[k]:.2f} | {counts.get(k, '-')} | {x} |")
     print()
-    for t in ("t1", "t2", "t1 stream", "t2 stream"):
+    for t in ("t1", "t2", "t1 stream", "t2 stream", "t1 json", "t2 json"):
         a, b = f"python {t}", f"cli {t.split()[0]}"
         print(f"{a} ÷ {b}: whole run {wmbs[a] / wmbs[b]:.2f}, extraction {mbs[a] / mbs[b]:.2f}")
     for who in ("python", "python stream", "cli"):

@@ -173,10 +173,46 @@ struct Settings {
     unit: OffsetUnit,
     internal: bool,
     opts: Options,
+    /// `format="json"`: each document's filter-mode line as text, not dicts.
+    json: bool,
 }
 
-/// What came of one document: its records, or an error record's kind and message.
-type Outcome = Result<Vec<Record>, (ErrorKind, String)>;
+/// What came of one document: its records (typed, or as filter mode's line), or an error record's
+/// kind and message.
+type Outcome = Result<Done, (ErrorKind, String)>;
+
+/// A document's records, as `extract_many` was asked for them.
+enum Done {
+    Records(Vec<Record>),
+    /// The whole filter-mode line, as `trawl extract --per-document` writes it (no line break).
+    Line(String),
+}
+
+/// The filter-mode line of one document's records, written as the CLI writes it.
+fn line_of(
+    rules: &trawl::Rules,
+    id: &str,
+    text: &str,
+    opts: &Options,
+    s: &Settings,
+    scratch: &mut exec::Scratch,
+) -> Result<String, trawl::Exceeded> {
+    let prog = &rules.program;
+    let mut out = format!("{{\"v\":{SCHEMA_VERSION},\"id\":{},\"records\":[", serde_json::Value::from(id)).into_bytes();
+    let mut first = true;
+    exec::extract_text(prog, text, opts, scratch, |_, doc, ex| {
+        for &a in if s.internal { &ex.kept } else { &ex.output } {
+            if !std::mem::take(&mut first) {
+                out.push(b',');
+            }
+            output::RecordView::new(prog, doc, &ex.annotations[a as usize], s.unit, None).write_json(&mut out);
+        }
+        true
+    })?;
+    out.extend_from_slice(b"]}");
+    // Serde writes UTF-8.
+    Ok(String::from_utf8(out).unwrap_or_default())
+}
 
 /// The records of one text (with `internal`, those of internal labels too).
 fn records_of(
@@ -199,13 +235,19 @@ fn records_of(
 fn process(rules: &trawl::Rules, job: &Job, s: &Settings, scratch: &mut exec::Scratch) -> Outcome {
     let text = job.text.as_ref().map_err(Clone::clone)?;
     if text.len() > MAX_DOC_BYTES {
-        let msg = format!("{} bytes is more than the limit of {MAX_DOC_BYTES}", text.len());
+        let msg = format!("larger than --max-doc-bytes ({MAX_DOC_BYTES})");
         return Err((ErrorKind::TooLarge, msg));
     }
     let opts = Options { anchor: job.anchor.or(s.opts.anchor), ..s.opts.clone() };
-    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| records_of(rules, text, &opts, s, scratch)));
+    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        if s.json {
+            line_of(rules, &job.id, text, &opts, s, scratch).map(Done::Line)
+        } else {
+            records_of(rules, text, &opts, s, scratch).map(Done::Records)
+        }
+    }));
     match res {
-        Ok(Ok(records)) => Ok(records),
+        Ok(Ok(done)) => Ok(done),
         Ok(Err(e)) => Err((ErrorKind::from(&e), e.to_string())),
         Err(_) => {
             *scratch = exec::Scratch::new();
@@ -308,13 +350,28 @@ fn without_gc<'py, T>(py: Python<'py>, f: impl FnOnce() -> PyResult<T>) -> PyRes
     out
 }
 
-/// One document's result as filter mode writes it: `{"v", "id", "records"}` or `{"v", "id", "error"}`.
-fn outcome_py<'py>(py: Python<'py>, id: &str, outcome: &Outcome, names: &mut Names) -> PyResult<Bound<'py, PyDict>> {
+/// One document's result as filter mode writes it: `{"v", "id", "records"}` or `{"v", "id", "error"}`
+/// (with `json`, that line as a `str`).
+fn outcome_py<'py>(
+    py: Python<'py>,
+    id: &str,
+    outcome: &Outcome,
+    json: bool,
+    names: &mut Names,
+) -> PyResult<Bound<'py, PyAny>> {
+    if let Ok(Done::Line(line)) = outcome {
+        return Ok(PyString::new(py, line).into_any());
+    }
+    if let (true, Err((kind, message))) = (json, outcome) {
+        let line = serde_json::to_string(&trawl::output::DocumentLine::error(id, *kind, message)).unwrap_or_default();
+        return Ok(PyString::new(py, &line).into_any());
+    }
     let d = PyDict::new(py);
     d.set_item(intern!(py, "v"), SCHEMA_VERSION)?;
     d.set_item(intern!(py, "id"), id)?;
     match outcome {
-        Ok(records) => {
+        Ok(Done::Line(_)) => {}
+        Ok(Done::Records(records)) => {
             let list = PyList::empty(py);
             for r in records {
                 list.append(record_py(py, r, None, names)?)?;
@@ -328,7 +385,7 @@ fn outcome_py<'py>(py: Python<'py>, id: &str, outcome: &Outcome, names: &mut Nam
             d.set_item(intern!(py, "error"), e)?;
         }
     }
-    Ok(d)
+    Ok(d.into_any())
 }
 
 /// A document from the iterable: a `str`, or a dict (any mapping) with `text` and optionally `id`
@@ -358,8 +415,9 @@ fn job_of(seq: u64, item: &Bound<'_, PyAny>) -> Job {
     };
     match get("text").map(|t| t.extract::<String>()) {
         Some(Ok(text)) => Job { seq, id, text: Ok(text), anchor },
-        Some(Err(_)) => bad(id, "\"text\" is not a string".to_string()),
-        None => bad(id, "the document has no \"text\"".to_string()),
+        // The CLI's words for the same faults of a JSON Lines document.
+        Some(Err(_)) => bad(id, "field `text` is not a string".to_string()),
+        None => bad(id, "no field `text`".to_string()),
     }
 }
 
@@ -409,7 +467,8 @@ impl Rules {
         internal: bool,
         timeout: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let settings = Settings { unit: unit_of(offsets)?, internal, opts: options(anchor_of(anchor_date)?, timeout)? };
+        let opts = options(anchor_of(anchor_date)?, timeout)?;
+        let settings = Settings { unit: unit_of(offsets)?, internal, opts, json: false };
         let rules = &self.inner;
         let res = py.detach(|| records_of(rules, text, &settings.opts, &settings, &mut exec::Scratch::new()));
         match res {
@@ -435,7 +494,10 @@ impl Rules {
     /// `{"v": 1, "id": ..., "records": [...]}`, or `{"v": 1, "id": ..., "error": {"kind", "message"}}`
     /// for a document that could not be processed (the run goes on). Ids default to the position
     /// in the input (`"0"`, `"1"`, ...). `threads` workers extract with the GIL released.
-    #[pyo3(signature = (docs, threads = 1, anchor_date = None, offsets = "chars", internal = false, timeout = None))]
+    /// `format="json"` yields each document's line as a `str` instead, exactly as
+    /// `trawl extract --per-document` writes it (no Python objects per record: for writing JSON
+    /// Lines, or handing them to Spark or a queue).
+    #[pyo3(signature = (docs, threads = 1, anchor_date = None, offsets = "chars", internal = false, timeout = None, format = "dict"))]
     #[allow(clippy::too_many_arguments)] // Python's keyword arguments
     fn extract_many(
         &self,
@@ -445,11 +507,18 @@ impl Rules {
         offsets: &str,
         internal: bool,
         timeout: Option<f64>,
+        format: &str,
     ) -> PyResult<Many> {
         if threads == 0 {
             return Err(PyValueError::new_err("threads must be at least 1"));
         }
-        let settings = Settings { unit: unit_of(offsets)?, internal, opts: options(anchor_of(anchor_date)?, timeout)? };
+        let json = match format {
+            "dict" => false,
+            "json" => true,
+            other => return Err(PyValueError::new_err(format!("format must be \"dict\" or \"json\", not {other:?}"))),
+        };
+        let opts = options(anchor_of(anchor_date)?, timeout)?;
+        let settings = Settings { unit: unit_of(offsets)?, internal, opts, json };
         let input = docs.try_iter()?.unbind();
         // Even with one thread the extraction runs on a worker: the caller's thread meanwhile
         // turns the lines that are done into Python objects.
@@ -462,6 +531,7 @@ impl Rules {
                 next_out: 0,
                 ready: BTreeMap::new(),
                 names: Names::default(),
+                json,
                 limit: threads * IN_FLIGHT_PER_THREAD,
             }),
         })
@@ -567,6 +637,8 @@ struct ManyState {
     ready: BTreeMap<u64, (String, Outcome)>,
     limit: usize,
     names: Names,
+    /// `format="json"`.
+    json: bool,
 }
 
 use pyo3::types::PyIterator;
@@ -637,8 +709,8 @@ impl Many {
         let mut state = self.state.lock().map_err(|_| PyException::new_err("trawl: a previous call failed"))?;
         match state.next_done(py)? {
             Some((id, outcome)) => {
-                let names = &mut state.names;
-                without_gc(py, || outcome_py(py, &id, &outcome, names)).map(|d| Some(d.into_any()))
+                let (json, names) = (state.json, &mut state.names);
+                without_gc(py, || outcome_py(py, &id, &outcome, json, names)).map(Some)
             }
             None => Ok(None),
         }

@@ -223,3 +223,22 @@ def test_documents_may_be_any_mapping(news):
     doc = types.MappingProxyType({"id": "m", "text": "Talks in Tokyo."})
     [out] = news.extract_many([doc])
     assert out["id"] == "m" and [r["text"] for r in out["records"]] == ["Tokyo"]
+
+
+def test_extract_many_as_json_lines_is_filter_mode_byte_for_byte(news, trawl_bin, seed_text, tmp_path):
+    docs = [{"id": f"p{i}", "text": p} for i, p in enumerate(seed_text.split("\n\n"))]
+    docs += [{"id": "bad"}, {"id": "late", "text": "On May 3 in Paris.", "date": "2023-05-01"}]
+    if DEV_DOCS.is_dir():
+        docs += [{"id": p.name, "text": p.read_text(encoding="utf-8-sig")} for p in sorted(DEV_DOCS.glob("*.txt"))]
+    src = tmp_path / "docs.jsonl"
+    src.write_text("".join(json.dumps(d) + "\n" for d in docs))
+    out = subprocess.run([trawl_bin, "extract", "--input-format", "jsonl", "--per-document",
+                          "--anchor-date", "2023-05-01", str(src)], capture_output=True, check=True)
+    want = out.stdout.decode().splitlines()
+    for threads in (1, 2):
+        got = list(news.extract_many(docs, threads=threads, anchor_date="2023-05-01", format="json"))
+        assert got == want
+    dicts = list(news.extract_many(docs, anchor_date="2023-05-01"))
+    assert [json.loads(line) for line in want] == dicts
+    with pytest.raises(ValueError, match="format"):
+        news.extract_many(docs, format="xml")

@@ -2,7 +2,7 @@
 
 import datetime
 import os
-from typing import Any, Iterable, Iterator, Literal, Mapping, Optional, Sequence, TypedDict, Union
+from typing import Any, Iterable, Iterator, Literal, Mapping, Optional, Sequence, TypedDict, Union, overload
 
 __version__: str
 
@@ -74,6 +74,7 @@ class Rules:
         internal: bool = False,
         timeout: Optional[float] = None,
     ) -> list[Record]: ...
+    @overload
     def extract_many(
         self,
         docs: Iterable[Document],
@@ -82,7 +83,20 @@ class Rules:
         offsets: Offsets = "chars",
         internal: bool = False,
         timeout: Optional[float] = None,
+        format: Literal["dict"] = "dict",
     ) -> Iterator[DocumentResult]: ...
+    @overload
+    def extract_many(
+        self,
+        docs: Iterable[Document],
+        threads: int = 1,
+        anchor_date: Date = None,
+        offsets: Offsets = "chars",
+        internal: bool = False,
+        timeout: Optional[float] = None,
+        *,
+        format: Literal["json"],
+    ) -> Iterator[str]: ...
     def test(self) -> dict[str, Any]: ...
     @property
     def labels(self) -> list[str]: ...
