@@ -1,16 +1,20 @@
 //! trawl for Python: the `trawl._trawl` extension module (`python/trawl/__init__.py` re-exports it).
 //!
 //! In: rule files (paths on disk, one file's text, or a bundled pack's name) and documents as
-//! Python `str`s or `{"id", "text", "date"}` dicts. Out: records as Python dicts.
+//! Python `str`s or `{"id", "text", "date"}` mappings. Out: records as Python dicts, or (with
+//! `extract_many(..., format="json")`) each document's filter-mode line as a `str`, written by the
+//! CLI's own serializer ([`trawl::output::RecordView`]).
 //!
 //! Records are the typed records of the engine ([`trawl::output::record`], the same values the
 //! CLI's lines hold; a Rust test checks they write the CLI's lines byte for byte), turned into
 //! dicts here with the keys of those lines in their order, key and label strings interned. The
 //! pytest suite checks the dicts equal `json.loads` of the CLI's lines on the seed article and the
 //! dev documents. (`json.loads` of the lines was the first way: it took as long as extracting.)
+//! Python's cyclic collector is paused while a document's dicts are built ([`without_gc`]).
 //!
 //! Extraction runs with the GIL released. `extract_many` runs `threads` workers over one shared,
-//! immutable program (each with its own scratch space), keeps at most a fixed number of documents
+//! immutable program (each with its own scratch space; even one thread is a worker, so that the
+//! caller's thread builds objects meanwhile), keeps at most a fixed number of documents
 //! in flight (read from the Python iterable but not yet yielded), and yields one dict per document
 //! in input order: `{"v", "id", "records"}`, or `{"v", "id", "error"}` for a document that could not
 //! be processed, as `trawl extract --per-document` writes them.
