@@ -42,9 +42,8 @@ def _specs(rules: Union[str, List[str]]) -> List[str]:
 
 
 def _load(specs: List[str]) -> Rules:
-    bundled = [s[len(BUNDLED):] for s in specs if s.startswith(BUNDLED)]
-    if bundled and len(bundled) == len(specs) and len(bundled) == 1:
-        return Rules.bundled(bundled[0])
+    if len(specs) == 1 and specs[0].startswith(BUNDLED):
+        return Rules.bundled(specs[0][len(BUNDLED):])
     # Bundled packs by name beside files on disk: the loader finds `news/dates` when no such
     # path exists.
     return Rules.from_paths([s[len(BUNDLED):] if s.startswith(BUNDLED) else s for s in specs])
