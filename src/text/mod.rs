@@ -3,7 +3,8 @@
 //! The tokenizer is Unicode-aware and rule-free: words (letters, digits and
 //! combining marks), numbers with inner separators (`1,000`, `3.2`, `10:30`),
 //! abbreviations and initials with their period (`U.S.`, `Mr.`, `J.`),
-//! clitics split off (`France's` is `France` `'s`), and every other character a
+//! apostrophes inside words (`O'Brien`, `Qa'im`), clitics split off (`France's` is
+//! `France` `'s`), and every other character a
 //! token of its own (so `two-plus-two` is five tokens). Whitespace is not a
 //! token, but each token knows whether space came before it.
 //!
@@ -609,12 +610,9 @@ impl<'t> Tokenizer<'t> {
             // A clitic: 's, 't, 're, 've, 'll, 'd, 'm followed by no letter. The
             // same token whatever comes before, so that a literal "'s" matches it.
             let after = self.pos + c.len_utf8();
-            let rest = &self.text[after..];
-            for cl in ["s", "t", "re", "ve", "ll", "d", "m", "S", "T", "RE", "VE", "LL", "D", "M"] {
-                if rest.starts_with(cl) && !rest[cl.len()..].chars().next().is_some_and(is_word_char) {
-                    self.advance_to(after + cl.len());
-                    return TokenKind::Word;
-                }
+            if let Some(len) = clitic(&self.text[after..]) {
+                self.advance_to(after + len);
+                return TokenKind::Word;
             }
         }
         if c == '.' && self.text[self.pos..].starts_with("...") {
@@ -666,13 +664,17 @@ impl<'t> Tokenizer<'t> {
                         break;
                     }
                 }
-                // O'Brien: an apostrophe followed by a capital letter stays inside.
+                // O'Brien, Qa'im, Shi'ite: an apostrophe between letters stays inside, unless a
+                // clitic follows it (Jim 's, they 'd) or it is the one of n't.
                 Some(a) if is_apostrophe(a) && has_letter => {
-                    let next = self.peek(i + a.len_utf8());
+                    let after = i + a.len_utf8();
+                    let next = self.peek(after);
                     let nt = i > start
                         && self.text.is_char_boundary(i - 1)
                         && negation_clitic(&self.text[i - 1..]).is_some();
-                    if next.is_some_and(|n| n.is_uppercase()) && !nt {
+                    let inner = next.is_some_and(|n| n.is_uppercase())
+                        || next.is_some_and(char::is_lowercase) && clitic(&self.text[after..]).is_none();
+                    if inner && !nt {
                         i += a.len_utf8();
                     } else {
                         break;
@@ -718,6 +720,15 @@ impl<'t> Tokenizer<'t> {
             TokenKind::Number
         }
     }
+}
+
+/// The length of a clitic after an apostrophe at the start of `text` (`s`, `t`, `re`, `ve`,
+/// `ll`, `d`, `m`, in lower or upper case), when no letter follows it.
+fn clitic(text: &str) -> Option<usize> {
+    ["s", "t", "re", "ve", "ll", "d", "m", "S", "T", "RE", "VE", "LL", "D", "M"]
+        .into_iter()
+        .find(|cl| text.starts_with(cl) && !text[cl.len()..].chars().next().is_some_and(is_word_char))
+        .map(str::len)
 }
 
 /// The length of `n't` (any apostrophe, any case) at the start of `text`, when no letter
@@ -1110,6 +1121,7 @@ mod tests {
         assert_eq!(texts("the U.S. and Mr. J. Smith"), ["the", "U.S.", "and", "Mr.", "J.", "Smith"]);
         assert_eq!(texts("\u{201C}two-plus-two\u{201D}"), ["\u{201C}", "two", "-", "plus", "-", "two", "\u{201D}"]);
         assert_eq!(texts("O'Brien don't"), ["O'Brien", "do", "n't"]);
+        assert_eq!(texts("Qa'im Shi'ite Jim's they'd"), ["Qa'im", "Shi'ite", "Jim", "'s", "they", "'d"]);
         assert_eq!(
             texts("can't Won\u{2019}t isn't CAN'T n't"),
             ["ca", "n't", "Wo", "n\u{2019}t", "is", "n't", "CA", "N'T", "n't"]
@@ -1118,7 +1130,8 @@ mod tests {
             texts("they're we've I'm she'll he'd"),
             ["they", "'re", "we", "'ve", "I", "'m", "she", "'ll", "he", "'d"]
         );
-        assert_eq!(texts("Nantes isn'tx"), ["Nantes", "isn", "'", "tx"]);
+        // Not n't before a letter: an apostrophe inside a word, as in Qa'im.
+        assert_eq!(texts("Nantes isn'tx"), ["Nantes", "isn'tx"]);
         assert_eq!(texts("ÉÉ'T é'T"), ["ÉÉ'T", "é'T"]);
     }
 
