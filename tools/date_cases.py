@@ -195,6 +195,7 @@ def cases(a):
     add("next Christmas", f"{a.year + 1}-12-25", "holiday")
     add("last Thanksgiving", iso(nth_weekday(a.year - 1, 11, 4, 3)), "holiday")
     # intervals
+    t = lambda d, hm: f"{iso(d)}T{hm}"
     add("May 5–7, 2021", "2021-05-05/2021-05-07", "interval")
     add("from May 5 to 7", f"{a.year}-05-05/{a.year}-05-07", "interval")
     add("1939–45", "1939/1945", "interval")
@@ -203,8 +204,11 @@ def cases(a):
     add("since 2001", "2001/", "interval")
     nm = dt.date(a.year + (a.month >= 3), 3, 1)
     add("until next March", f"/{nm.year}-03", "interval")
+    add("from June 3 to June 20", f"{a.year}-06-03/{a.year}-06-20", "interval")
+    add("from March 2019 to May 2020", "2019-03/2020-05", "interval")
+    add("between January 5, 2022 and February 1, 2022", "2022-01-05/2022-02-01", "interval")
+    add("from 9 a.m. to 5 p.m.", f"{t(a, '09:00')}/{t(a, '17:00')}", "interval")
     # times
-    t = lambda d, hm: f"{iso(d)}T{hm}"
     add("at 3pm", t(a, "15:00"), "time")
     add("3:30 p.m.", t(a, "15:30"), "time")
     add("15:30", t(a, "15:30"), "time")
