@@ -125,6 +125,8 @@ def cases(a):
     add("next year", f"{a.year + 1:04d}", "year")
     add("last year", f"{a.year - 1:04d}", "year")
     add("two years ago", f"{a.year - 2:04d}", "year")
+    add("a decade ago", f"{a.year - 10:04d}", "year")
+    add("two decades later", f"{a.year + 20:04d}", "year")
     add("in five years", f"{a.year + 5:04d}", "year")
     # quarters and halves
     q = (a.month - 1) // 3 + 1
@@ -217,6 +219,9 @@ def cases(a):
     add("10:00 GMT", t(a, "10:00"), "time")
     add("9 a.m. ET", t(a, "09:00"), "time")
     add("12 p.m.", t(a, "12:00"), "time")
+    add("at half past six", t(a, "06:30"), "time")
+    add("a quarter to five in the afternoon", t(a, "16:45"), "time")
+    add("quarter past ten", t(a, "10:15"), "time")
     fri = a + dt.timedelta(7 + 4 - a.weekday())
     add("next Friday at 3pm", t(fri, "15:00"), "time")
     add("next Friday evening", iso(fri) + "TEV", "time")
