@@ -159,6 +159,7 @@ pub fn compile(mut set: RuleSet) -> Result<Program, Vec<Diagnostic>> {
                 .collect(),
             start,
             prefix: false,
+            at_scope_start: begins_at_scope_start(&r.pattern),
             second,
             needs_labels,
             needs_keys,
@@ -337,6 +338,17 @@ fn first_two(p: &Pat) -> Option<(&Pat, &Pat)> {
     match items.as_slice() {
         [a, b, ..] if plain(a) && plain(b) => Some((a, b)),
         _ => None,
+    }
+}
+
+/// Whether every match of `p` begins with `^` (contexts before it test, they do not move).
+fn begins_at_scope_start(p: &Pat) -> bool {
+    match p {
+        Pat::Anchor(start) => *start,
+        Pat::Seq(items) => items.iter().find(|i| !matches!(i, Pat::Context { .. })).is_some_and(begins_at_scope_start),
+        Pat::Alt(items) => !items.is_empty() && items.iter().all(begins_at_scope_start),
+        Pat::Capture(_, inner) => begins_at_scope_start(inner),
+        _ => false,
     }
 }
 

@@ -220,6 +220,9 @@ pub struct CompiledRule {
     pub start: StartSet,
     /// It starts with two or more literal tokens: its candidates come from the prefix automata.
     pub prefix: bool,
+    /// Every match starts at the start of its scope unit (the pattern begins with `^`): only
+    /// the first token of a sentence, paragraph or document is a candidate.
+    pub at_scope_start: bool,
     /// When its first element is one token (`None`) or one annotation of a
     /// label: that label, and what must follow the first element.
     pub second: Option<(Option<LabelId>, Second)>,
@@ -438,7 +441,13 @@ impl fmt::Display for Program {
             for l in &cr.start.labels {
                 starts.push(self.label(*l).to_string());
             }
-            let via = if cr.prefix { " (literal prefix automaton)" } else { "" };
+            let via = if cr.prefix {
+                " (literal prefix automaton)"
+            } else if cr.at_scope_start {
+                " (first token of its scope only)"
+            } else {
+                ""
+            };
             writeln!(f, "  starts at: {}{via}", starts.join(", "))?;
             if let (false, Some((_, then))) = (cr.prefix, cr.second) {
                 let then = match then {

@@ -953,6 +953,20 @@ fn run_rule(
             let rs = &s.rule_starts;
             let from = rs.partition_point(|&(r, _)| r < cr.rule.0);
             cands.extend(rs[from..].iter().take_while(|&&(r, _)| r == cr.rule.0).map(|&(_, p)| p));
+        } else if cr.at_scope_start {
+            // A rule that begins with `^`: only the first token of each unit can start it.
+            let starts_here = |p: u32| {
+                cr.start.any
+                    || cr.start.keys.iter().any(|&(id, fold)| s.keys.is(p as usize, id, fold))
+                    || cr.start.tests.iter().any(|&t| eval::test_id(&cx, t, p as usize))
+                    || cr.start.labels.iter().any(|&l| annotation_starts_at(labels, anns, l, p))
+            };
+            let firsts: Vec<u32> = match rule.scope {
+                Scope::Sentence => doc.sentences.iter().map(|u| u.0).collect(),
+                Scope::Paragraph => doc.paragraphs.iter().map(|u| u.0).collect(),
+                Scope::Document => vec![0],
+            };
+            cands.extend(firsts.into_iter().filter(|&p| p < n && starts_here(p)));
         } else if cr.start.any {
             cands.extend(0..n);
         } else if let Some((at, lo, hi)) = rare_anchor(cr, s, labels, anns, n) {
