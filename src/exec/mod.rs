@@ -827,6 +827,14 @@ fn veto(
 }
 
 /// Whether an annotation of label `l` that survived conflict resolution starts at token `p`.
+/// Whether the first element of rule `cr` can match at token `p`: one of its first keys, tests
+/// or labels is there.
+fn starts_at(cr: &CompiledRule, cx: &Cx, p: u32) -> bool {
+    cr.start.keys.iter().any(|&(id, fold)| cx.keys.is(p as usize, id, fold))
+        || cr.start.tests.iter().any(|&t| eval::test_id(cx, t, p as usize))
+        || cr.start.labels.iter().any(|&l| annotation_starts_at(cx.labels, cx.anns, l, p))
+}
+
 fn annotation_starts_at(labels: &[LabelState], anns: &[Annotation], l: LabelId, p: u32) -> bool {
     let kept = &labels[l.0 as usize].kept;
     let i = kept.partition_point(|&id| anns[id as usize].start < p);
@@ -955,28 +963,19 @@ fn run_rule(
             cands.extend(rs[from..].iter().take_while(|&&(r, _)| r == cr.rule.0).map(|&(_, p)| p));
         } else if cr.at_scope_start {
             // A rule that begins with `^`: only the first token of each unit can start it.
-            let starts_here = |p: u32| {
-                cr.start.any
-                    || cr.start.keys.iter().any(|&(id, fold)| s.keys.is(p as usize, id, fold))
-                    || cr.start.tests.iter().any(|&t| eval::test_id(&cx, t, p as usize))
-                    || cr.start.labels.iter().any(|&l| annotation_starts_at(labels, anns, l, p))
+            let whole = [(0, n)];
+            let units: &[(u32, u32)] = match rule.scope {
+                Scope::Sentence => &doc.sentences,
+                Scope::Paragraph => &doc.paragraphs,
+                Scope::Document => &whole,
             };
-            let firsts: Vec<u32> = match rule.scope {
-                Scope::Sentence => doc.sentences.iter().map(|u| u.0).collect(),
-                Scope::Paragraph => doc.paragraphs.iter().map(|u| u.0).collect(),
-                Scope::Document => vec![0],
-            };
-            cands.extend(firsts.into_iter().filter(|&p| p < n && starts_here(p)));
+            cands.extend(units.iter().map(|u| u.0).filter(|&p| p < n && (cr.start.any || starts_at(cr, &cx, p))));
         } else if cr.start.any {
             cands.extend(0..n);
         } else if let Some((at, lo, hi)) = rare_anchor(cr, s, labels, anns, n) {
             // A literal or annotation the rule needs at a known distance from its start is rarer
             // than its first element: try only the starts that distance before its occurrences.
-            let starts_here = |p: u32| {
-                cr.start.keys.iter().any(|&(id, fold)| s.keys.is(p as usize, id, fold))
-                    || cr.start.tests.iter().any(|&t| eval::test_id(&cx, t, p as usize))
-                    || cr.start.labels.iter().any(|&l| annotation_starts_at(labels, anns, l, p))
-            };
+            let starts_here = |p: u32| starts_at(cr, &cx, p);
             for q in at {
                 if q < lo {
                     continue;

@@ -4,9 +4,9 @@
 //! combining marks), numbers with inner separators (`1,000`, `3.2`, `10:30`),
 //! abbreviations and initials with their period (`U.S.`, `Mr.`, `J.`),
 //! apostrophes inside words (`O'Brien`, `Qa'im`), clitics split off (`France's` is
-//! `France` `'s`), and every other character a
-//! token of its own (so `two-plus-two` is five tokens). Whitespace is not a
-//! token, but each token knows whether space came before it.
+//! `France` `'s`), and every other character a token of its own (so `two-plus-two`
+//! is five tokens). Whitespace is not a token, but each token knows whether space
+//! came before it.
 //!
 //! Sentences end after `.`, `!`, `?` or `…` (with any closing quotes and
 //! brackets that follow) unless the next token is a lower-case word or starts with a digit, and at
